@@ -1,0 +1,330 @@
+"""The classic osim-rl environment API, shared by every challenge environment.
+
+An :class:`OsimEnv` owns a :class:`~osim.simulator.Simulator` (physics) and
+adds what makes a task: observation, reward, termination, time limit and the
+episode's random draws (its *scenario*). Challenge environments subclass it;
+so can users, to change a reward in a few lines::
+
+    from osim.env import L2RunEnv
+
+    class UprightRun(L2RunEnv):
+        def reward_terms(self):
+            terms = super().reward_terms()
+            terms["upright"] = -0.1 * abs(self.sim.coordinate_value("pelvis_tilt"))
+            return terms
+
+The classic API is the one the challenges taught: ``obs = env.reset()`` and
+``obs, reward, done, info = env.step(action)``. The Gymnasium API for the same
+tasks lives in :mod:`osim.env.gym_api`.
+"""
+from __future__ import annotations
+
+import json
+import random
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+from gymnasium import spaces
+
+from osim.simulator import Simulator
+
+__all__ = ["OsimEnv", "validate_action", "Spec"]
+
+
+@dataclass
+class Spec:
+    """The challenges' ``env.spec``: ``timestep_limit`` is the effective time limit.
+
+    The original examples overwrite it (``env.spec.timestep_limit = 1000``);
+    that changes when an episode ends.
+    """
+
+    id: str
+    timestep_limit: int
+
+
+def validate_action(action: Any, n: int, names: tuple[str, ...] = ()) -> np.ndarray:
+    """Check an action and return it as float64 values clipped to [0, 1].
+
+    Accepts any array-like of ``n`` real numbers (NumPy arrays of any real
+    dtype, lists, tuples, objects with ``__array__`` such as torch tensors).
+    Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong
+    length, NaN or infinite values. Finite values outside [0, 1] are clipped,
+    as the challenges did.
+    """
+    if action is None or isinstance(action, (str, bytes, dict)):
+        raise TypeError(f"action must be an array of {n} excitations in [0, 1], got {type(action).__name__}")
+    try:
+        arr = np.asarray(action)
+    except Exception as exc:
+        raise TypeError(f"action could not be converted to an array of {n} numbers: {exc}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"action must hold real numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError("action must hold real numbers, got complex values")
+    if arr.shape != (n,):
+        what = f"{n} excitations (one per muscle" + (f": {', '.join(names)})" if names else ")")
+        raise ValueError(f"action must have shape ({n},): {what}; got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        raise ValueError(
+            f"action has non-finite values (NaN or inf) at indices {idx.tolist()}; "
+            "excitations must be finite numbers in [0, 1]"
+        )
+    return np.clip(arr, 0.0, 1.0)
+
+
+def _json_roundtrip(value: Any, what: str) -> Any:
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be JSON-serialisable: {exc}") from exc
+
+
+class OsimEnv:
+    """Base class: any ``.osim`` model, muscle excitations as actions.
+
+    Used directly it is a generic environment: the observation is the
+    coordinate values and speeds (CoordinateSet order) followed by the muscle
+    activations, the reward is 0 and episodes end at ``time_limit`` steps.
+    Subclasses override :meth:`get_observation`, :meth:`reward_terms` (or
+    :meth:`reward`) and :meth:`is_done`.
+
+    Parameters
+    ----------
+    model_path:
+        The ``.osim`` file (subclasses name a built model of :mod:`osim.models`).
+    visualize:
+        Open OpenSim's visualizer (default False; the original defaulted to
+        True). Without a display: one warning, then headless.
+    integrator_accuracy:
+        Runge-Kutta-Merson accuracy (5e-5 in the 2018/2019 challenges).
+    time_limit:
+        Steps per episode for the generic env.
+    """
+
+    #: built model of :mod:`osim.models` used by a challenge subclass
+    model_name: ClassVar[str | None] = None
+    #: steps per episode (``spec.timestep_limit`` starts from it)
+    time_limit: int = 1000
+    #: solve muscle equilibrium at reset (2018+ core; the 2017 envs did not)
+    equilibrate_muscles: ClassVar[bool] = True
+    #: keys a scenario of this env may have; () = the env draws nothing
+    scenario_keys: ClassVar[tuple[str, ...]] = ()
+    #: keep the previous state description for :meth:`get_prev_state_desc`
+    #: (costs a full description per step; off by default)
+    keep_prev_state_desc: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        visualize: bool = False,
+        integrator_accuracy: float = 5e-5,
+        time_limit: int | None = None,
+    ) -> None:
+        if model_path is None:
+            if self.model_name is None:
+                raise TypeError("OsimEnv needs model_path= (the .osim file to simulate)")
+            from osim.models import model_path as _built_model_path
+
+            model_path = _built_model_path(self.model_name)
+        if time_limit is not None:
+            if not isinstance(time_limit, (int, np.integer)) or time_limit <= 0:
+                raise ValueError(f"time_limit must be a positive integer number of steps, got {time_limit!r}")
+            self.time_limit = int(time_limit)
+        self.integrator_accuracy = integrator_accuracy
+        self.visualize = visualize
+        self._load(model_path)
+        self.spec = Spec(id=type(self).__name__, timestep_limit=self.time_limit)
+        # Per-env generators of the kinds the originals used (spec Q7).
+        self.np_random = np.random.RandomState()
+        self.py_random = random.Random()
+        self.scenario: dict = {}
+        self._prev_desc: dict | None = None
+        self._last_action = np.zeros(self.sim.n_muscles)
+
+    # ------------------------------------------------------------------ model
+    def _load(self, model_path) -> None:
+        self.sim = Simulator(
+            model_path,
+            integrator_accuracy=self.integrator_accuracy,
+            visualize=self.visualize,
+            equilibrate=self.equilibrate_muscles,
+        )
+        self.model_path = Path(model_path)
+        self.action_space = spaces.Box(low=0.0, high=1.0, shape=(self.sim.n_muscles,), dtype=np.float32)
+        self.observation_space = self._make_observation_space()
+        self._on_model_loaded()
+
+    def _on_model_loaded(self) -> None:
+        """Resolve the names the task reads (override; called after each load)."""
+
+    def _make_observation_space(self) -> spaces.Box:
+        n = self.get_observation_space_size()
+        return spaces.Box(low=-np.inf, high=np.inf, shape=(n,), dtype=np.float64)
+
+    @property
+    def osim_model(self) -> Simulator:
+        """The simulator (the original called it ``env.osim_model``)."""
+        return self.sim
+
+    @property
+    def istep(self) -> int:
+        """Steps taken since reset."""
+        return self.sim.istep
+
+    # ------------------------------------------------------------- seeding
+    def seed(self, seed: int | None) -> None:
+        """Reseed the env's own generators (None: from OS entropy)."""
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+        self.np_random.seed(None if seed is None else int(seed) % 2**32)
+        self.py_random.seed(None if seed is None else int(seed))
+
+    def draw_scenario(self) -> dict:
+        """Draw everything random for an episode (override). Default: nothing."""
+        return {}
+
+    def check_scenario(self, scenario: Mapping) -> dict:
+        """Validate a scenario passed in (override to check values)."""
+        if not isinstance(scenario, Mapping):
+            raise TypeError(f"scenario must be a dict, got {type(scenario).__name__}")
+        unknown = set(scenario) - set(self.scenario_keys)
+        if unknown:
+            allowed = ", ".join(self.scenario_keys) or "none: this env draws nothing"
+            raise ValueError(f"unknown scenario keys {sorted(unknown)}; allowed: {allowed}")
+        missing = set(self.scenario_keys) - set(scenario)
+        if missing:
+            raise ValueError(f"scenario is missing keys {sorted(missing)}")
+        return _json_roundtrip(dict(scenario), "scenario")
+
+    def apply_scenario(self) -> None:
+        """Put ``self.scenario`` into the model before the episode (override)."""
+
+    # ------------------------------------------------------------- episodes
+    def reset(self, project: bool = True, seed: int | None = None, scenario: Mapping | None = None, **kwargs):
+        """Start an episode; returns the observation (``project=False``: the state description).
+
+        ``seed`` reseeds the env's generators (0 is a seed; None continues
+        the stream). ``scenario`` replays the random draws of an earlier
+        episode (``env.scenario``) and wins over the seed.
+        """
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.reset() got unexpected keyword arguments {sorted(kwargs)}")
+        self._begin_episode(seed, scenario)
+        return self._reset_physics(project)
+
+    def _begin_episode(self, seed, scenario) -> None:
+        if seed is not None:
+            self.seed(seed)
+        if scenario is not None:
+            self.scenario = self.check_scenario(scenario)
+        else:
+            self.scenario = _json_roundtrip(self.draw_scenario(), "scenario")
+
+    def _reset_physics(self, project: bool = True, **reset_kwargs):
+        self.sim.reset(**reset_kwargs)
+        self.apply_scenario()
+        self._prev_desc = None
+        self._last_action = np.zeros(self.sim.n_muscles)
+        self.on_reset()
+        return self.get_observation() if project else self.get_state_desc()
+
+    def on_reset(self) -> None:
+        """Per-episode bookkeeping after the physics was reset (override)."""
+
+    def step(self, action, project: bool = True):
+        """Apply excitations for one 10 ms step; returns ``[obs, reward, done, info]``."""
+        excitations = validate_action(action, self.sim.n_muscles, self.sim.muscle_names)
+        self.before_step()
+        if self.keep_prev_state_desc:
+            self._prev_desc = self.get_state_desc()
+        self.actuate(excitations)
+        self.sim.step()
+        terms = self.reward_terms()
+        reward = self.reward(terms)
+        done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
+        info = {"reward_terms": terms}
+        obs = self.get_observation() if project else self.get_state_desc()
+        return [obs, reward, done, info]
+
+    def actuate(self, excitations: np.ndarray) -> None:
+        """Write validated excitations (model muscle order) into the simulator."""
+        self._last_action = excitations
+        self.sim.set_excitations(excitations)
+
+    def before_step(self) -> None:
+        """Remember what the reward needs from the pre-step state (override)."""
+
+    @property
+    def last_action(self) -> np.ndarray:
+        """The clipped excitations of the last step."""
+        return self._last_action
+
+    # ---------------------------------------------------------------- task
+    def reward_terms(self) -> dict[str, float]:
+        """The reward's terms after a step (override); their sum is the reward."""
+        return {}
+
+    def reward(self, terms: Mapping[str, float] | None = None) -> float:
+        """The step reward: the sum of :meth:`reward_terms`."""
+        if terms is None:
+            terms = self.reward_terms()
+        return float(sum(terms.values()))
+
+    def is_done(self) -> bool:
+        """Failure termination (e.g. the pelvis fell); the time limit is separate."""
+        return False
+
+    def is_truncated(self) -> bool:
+        """True once the time limit (``spec.timestep_limit``) is reached."""
+        return self.sim.istep >= self.spec.timestep_limit
+
+    def get_observation(self) -> np.ndarray:
+        """The flat observation vector (float64)."""
+        return np.concatenate([self.sim.q(), self.sim.u(), self.sim.muscle_activations()])
+
+    def get_observation_dict(self) -> dict:
+        """The observation as a dict: the state description (L2M2019Env: its observation dict)."""
+        return self.get_state_desc()
+
+    def get_observation_space_size(self) -> int:
+        return 2 * len(self.sim.coordinate_names) + self.sim.n_muscles
+
+    def get_action_space_size(self) -> int:
+        return self.sim.n_muscles
+
+    def get_state_desc(self) -> dict:
+        """The full state description (spec section 2.4), cached until the state changes."""
+        return self.sim.state_desc()
+
+    def get_prev_state_desc(self) -> dict | None:
+        """The state description before the last step (needs ``keep_prev_state_desc = True``)."""
+        if not self.keep_prev_state_desc:
+            raise RuntimeError(
+                "the previous state description is not kept by default (it costs a full "
+                "description per step); set keep_prev_state_desc = True on your env class"
+            )
+        return self._prev_desc
+
+    def render(self, mode: str = "human") -> None:
+        """Classic API: visualisation happens in OpenSim's window (``visualize=True``)."""
+        return None
+
+    def close(self) -> None:
+        """Release the simulator."""
+        if getattr(self, "sim", None) is not None:
+            self.sim.close()
+            self.sim = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} model={self.model_path.name} muscles={self.sim.n_muscles if self.sim else '-'}>"
+
+
+def warn_ignored(name: str, value: Any, env: str, why: str) -> None:
+    warnings.warn(f"{env}: {name}={value!r} is ignored ({why})", UserWarning, stacklevel=3)

@@ -1,0 +1,80 @@
+"""The Gymnasium API for the osim-rl tasks.
+
+``gymnasium.make("osim/L2Run-v0")`` gives a :class:`GymnasiumEnv` wrapping the
+classic environment: the observation is the flat float64 vector, ``reset``
+takes ``seed`` and ``options={"scenario": S}``, falling *terminates* and the
+time limit *truncates*. Everything that changes the spaces or the task is a
+``make`` keyword, passed to the classic constructor.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+__all__ = ["GymnasiumEnv"]
+
+
+def _resolve(env_class: str | type) -> type:
+    if isinstance(env_class, type):
+        return env_class
+    module, _, name = env_class.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class GymnasiumEnv(gym.Env):
+    """A classic osim-rl env behind the Gymnasium API.
+
+    Parameters
+    ----------
+    env_class:
+        The classic env class, or ``"module:Class"``.
+    state_desc_in_info:
+        Add the state description (the challenges' dict observation) to
+        ``info["state_desc"]`` at every reset and step. It costs a few hundred
+        simulator reads per step, so it is off where the challenge used
+        vectors and on where it used dicts.
+    render_mode:
+        None (rendering lands with the renderer).
+    **kwargs:
+        Passed to the classic constructor (``integrator_accuracy``, ...).
+
+    ``info`` holds ``reward_terms`` (the reward's parts) after a step and the
+    episode's ``scenario`` after reset.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, env_class: str | type, state_desc_in_info: bool = False, render_mode=None, **kwargs: Any):
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: {self.metadata['render_modes'] or 'None'}")
+        self.render_mode = render_mode
+        self.env = _resolve(env_class)(**kwargs)
+        self.state_desc_in_info = bool(state_desc_in_info)
+        self.action_space = self.env.action_space
+        self.observation_space = self.env.observation_space
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        options = dict(options or {})
+        scenario = options.pop("scenario", None)
+        obs = self.env.reset(seed=seed, scenario=scenario, **options)
+        info = {"scenario": self.env.scenario}
+        if self.state_desc_in_info:
+            info["state_desc"] = self.env.get_state_desc()
+        return np.asarray(obs, dtype=np.float64), info
+
+    def step(self, action):
+        obs, reward, _done, info = self.env.step(action)
+        terminated = bool(self.env.is_done())
+        truncated = bool(not terminated and self.env.is_truncated())
+        if self.state_desc_in_info:
+            info["state_desc"] = self.env.get_state_desc()
+        return np.asarray(obs, dtype=np.float64), float(reward), terminated, truncated, info
+
+    def close(self) -> None:
+        if getattr(self, "env", None) is not None:
+            self.env.close()
+            self.env = None

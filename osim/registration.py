@@ -1,0 +1,22 @@
+"""Gymnasium IDs of the osim-rl tasks, registered on ``import osim``."""
+from __future__ import annotations
+
+import gymnasium as gym
+
+#: id -> (classic env class, time limit in steps, extra make() defaults)
+ENVS: dict[str, tuple[str, int, dict]] = {
+    "osim/L2Run-v0": ("osim.env.l2run:L2RunEnv", 1000, {}),
+}
+
+
+def register_envs() -> None:
+    """Register every osim-rl ID with Gymnasium (idempotent)."""
+    for env_id, (env_class, time_limit, defaults) in ENVS.items():
+        if env_id in gym.registry:
+            continue
+        gym.register(
+            id=env_id,
+            entry_point="osim.env.gym_api:GymnasiumEnv",
+            kwargs={"env_class": env_class, **defaults},
+            max_episode_steps=time_limit,
+        )

@@ -1,0 +1,508 @@
+"""Simulator wrapper: loads an OpenSim model, actuates its muscles and steps it.
+
+This is the only module of osim-rl that imports ``opensim``. It knows nothing
+of rewards, observations or episodes: the environments in :mod:`osim.env`
+build those from the state read here.
+
+Integration follows the 2018 challenge core (spec section 2.2): one
+``opensim.Manager`` per episode (Runge-Kutta-Merson, error-controlled), steps
+of 0.01 s integrated to the absolute time ``0.01 * istep``, excitations held
+by one ``opensim.Constant`` per muscle in a ``PrescribedController`` and
+changed between ``integrate`` calls. Two details make the trajectories
+identical, bit for bit, to the reference recordings of the original
+environments, in every episode of a process:
+
+* before the Manager is initialised at reset, every excitation is set to 1.0
+  (what a fresh process of the original held; spec Q15);
+* after each integration the state is realised to the acceleration stage (the
+  original did so to read its state dictionary, and the integrator's next step
+  starts from those cached derivatives).
+
+Storage and analyses of the Manager are off: the trajectory is unchanged and
+the Manager no longer keeps every internal step of the episode in memory.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import opensim
+
+__all__ = [
+    "ModelLoadError",
+    "SimulationError",
+    "Simulator",
+    "bare_integration",
+    "opensim",
+    "set_log_level",
+]
+
+_log = logging.getLogger(__name__)
+
+_LOG_LEVELS = ("off", "critical", "error", "warn", "info", "debug", "trace")
+
+
+def set_log_level(level: str) -> None:
+    """Set OpenSim's own log level (osim-rl sets ``"warn"`` at import).
+
+    OpenSim 4.6 logs several Info lines per integration call at its default
+    level; ``set_log_level("info")`` brings them back.
+    """
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"unknown OpenSim log level {level!r}; allowed: {', '.join(_LOG_LEVELS)}")
+    opensim.Logger.setLevelString(level)
+
+
+set_log_level("warn")
+# OpenSim also writes every message to ./opensim.log by default: a library
+# must not litter its users' working directories.
+opensim.Logger.removeFileSink()
+
+
+class ModelLoadError(ValueError):
+    """The model file is missing or OpenSim cannot load it."""
+
+
+class SimulationError(RuntimeError):
+    """OpenSim failed inside a step (e.g. the integrator could not advance)."""
+
+
+_visualizer_warned = False
+
+
+def _display_available() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def _vec3(v) -> list[float]:
+    return [v.get(0), v.get(1), v.get(2)]
+
+
+class Simulator:
+    """One OpenSim model with one constant excitation per muscle.
+
+    Parameters
+    ----------
+    model_path:
+        Path of an ``.osim`` file.
+    integrator_accuracy:
+        Accuracy of the Runge-Kutta-Merson integrator (the challenges used 5e-5).
+    step_size:
+        Simulated seconds per :meth:`step` (0.01 in every challenge).
+    visualize:
+        Open OpenSim's simbody visualizer. Where no display exists, warn once
+        and run headless.
+    equilibrate:
+        Solve muscle fiber/tendon equilibrium at reset (2018+ envs). The 2017
+        envs did not (fibers start at 0.1 m).
+
+    All component lookups (bodies, joints, coordinates, muscles, forces,
+    markers) are resolved by name once, here.
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        *,
+        integrator_accuracy: float = 5e-5,
+        step_size: float = 0.01,
+        visualize: bool = False,
+        equilibrate: bool = True,
+    ) -> None:
+        if not (isinstance(integrator_accuracy, (int, float)) and 0 < integrator_accuracy < 1):
+            raise ValueError(f"integrator_accuracy must be a number in (0, 1), got {integrator_accuracy!r}")
+        if not (isinstance(step_size, (int, float)) and step_size > 0):
+            raise ValueError(f"step_size must be a positive number, got {step_size!r}")
+        self.model_path = Path(model_path)
+        self.integrator_accuracy = float(integrator_accuracy)
+        self.step_size = float(step_size)
+        self.equilibrate = bool(equilibrate)
+        self.model = _load_model(self.model_path)
+        self.visualize = self._setup_visualizer(visualize)
+        self._attach_controller()
+        self._state = self.model.initSystem()
+        self._resolve_components()
+        self._controls = self._fetch_control_functions()
+        self._manager = None
+        self._desc_cache: dict | None = None
+        self.istep = 0
+        self.reset()
+
+    # ------------------------------------------------------------------ setup
+    def _setup_visualizer(self, visualize: bool) -> bool:
+        global _visualizer_warned
+        if not visualize:
+            return False
+        if not _display_available():
+            if not _visualizer_warned:
+                warnings.warn(
+                    "visualize=True but no display is available (DISPLAY is not set); "
+                    "running headless. Use render_mode='rgb_array' for offscreen frames.",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                _visualizer_warned = True
+            return False
+        self.model.setUseVisualizer(True)
+        return True
+
+    def _attach_controller(self) -> None:
+        muscles = self.model.getMuscles()
+        self.muscle_names = tuple(muscles.get(i).getName() for i in range(muscles.getSize()))
+        self.n_muscles = len(self.muscle_names)
+        self._brain = opensim.PrescribedController()
+        self._brain.setName("osim_rl_excitations")
+        for name in self.muscle_names:
+            self._brain.addActuator(muscles.get(name))
+            # OpenSim 4.6: the index-based overload raises; the name-based one
+            # takes ownership of the function, fetched back after initSystem.
+            self._brain.prescribeControlForActuator(name, opensim.Constant(1.0))
+        self.model.addController(self._brain)
+
+    def _fetch_control_functions(self) -> list:
+        """The Constant driving each muscle, in muscle order.
+
+        Checked, not assumed: each function gets a distinct value and the
+        muscle's control is read back from a scratch state.
+        """
+        functions = self._brain.get_ControlFunctions()
+        found = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
+        if len(found) != self.n_muscles or any(f is None for f in found):
+            raise ModelLoadError(f"{self.model_path}: could not attach one excitation per muscle")
+        for k, f in enumerate(found):
+            f.setValue((k + 1) / (len(found) + 1))
+        probe = opensim.State(self._state)
+        self.model.realizeVelocity(probe)
+        by_value = {f.getValue(): f for f in found}
+        ordered = []
+        for mu in self._muscles:
+            f = by_value.get(mu.getControl(probe))
+            if f is None:
+                raise ModelLoadError(f"{self.model_path}: cannot find the excitation of muscle {mu.getName()!r}")
+            ordered.append(f)
+        for f in ordered:
+            f.setValue(1.0)
+        return ordered
+
+    def _resolve_components(self) -> None:
+        m = self.model
+        bodies, joints, forces = m.getBodySet(), m.getJointSet(), m.getForceSet()
+        coords, markers = m.getCoordinateSet(), m.getMarkerSet()
+        self.body_names = tuple(bodies.get(i).getName() for i in range(bodies.getSize()))
+        self.joint_names = tuple(joints.get(i).getName() for i in range(joints.getSize()))
+        self.force_names = tuple(forces.get(i).getName() for i in range(forces.getSize()))
+        self.coordinate_names = tuple(coords.get(i).getName() for i in range(coords.getSize()))
+        self.marker_names = tuple(markers.get(i).getName() for i in range(markers.getSize()))
+        self._bodies = {n: bodies.get(n) for n in self.body_names}
+        self._forces = {n: forces.get(n) for n in self.force_names}
+        self._markers = {n: markers.get(n) for n in self.marker_names}
+        self._coords = {n: coords.get(n) for n in self.coordinate_names}
+        self._muscles = [m.getMuscles().get(n) for n in self.muscle_names]
+        self.joint_coordinates = {}
+        for i in range(joints.getSize()):
+            joint = joints.get(i)
+            self.joint_coordinates[joint.getName()] = tuple(
+                joint.get_coordinates(k).getName() for k in range(joint.numCoordinates())
+            )
+        # Where each coordinate sits in the Q (and U) vector: write distinct
+        # values into Q of a scratch state and ask each coordinate for its
+        # value (valid for joints without quaternions: every model here).
+        probe = opensim.State(self._state)
+        nq = probe.getNQ()
+        marks = opensim.Vector(nq, 0.0)
+        for i in range(nq):
+            marks.set(i, 1000.0 + i)
+        probe.setQ(marks)
+        qidx = []
+        for name in self.coordinate_names:
+            value = self._coords[name].getValue(probe)
+            i = int(round(value - 1000.0))
+            if not (0 <= i < nq and value == 1000.0 + i):
+                raise ModelLoadError(f"{self.model_path}: cannot map coordinate {name!r} to one generalized coordinate")
+            qidx.append(i)
+        self.q_index = dict(zip(self.coordinate_names, qidx))
+        self._q_order = np.array(qidx, dtype=np.intp)
+        self.nominal_max_isometric_force = np.array(
+            [mu.getMaxIsometricForce() for mu in self._muscles], dtype=np.float64
+        )
+
+    # ------------------------------------------------------------ episodes
+    def reset(
+        self,
+        coordinates: Mapping[str, float] | None = None,
+        speeds: Mapping[str, float] | None = None,
+    ) -> None:
+        """Start an episode from the model's default state.
+
+        ``coordinates`` / ``speeds`` (name -> value) override default values
+        before muscle equilibrium is solved (used for custom initial poses).
+        """
+        state = self.model.initializeState()
+        if coordinates or speeds:
+            for name, value in (coordinates or {}).items():
+                self._coord(name).setValue(state, float(value), False)
+            for name, value in (speeds or {}).items():
+                self._coord(name).setSpeedValue(state, float(value))
+        if self.equilibrate:
+            self.model.equilibrateMuscles(state)
+        state.setTime(0.0)
+        self._install(state)
+
+    def _install(self, state) -> None:
+        """Make ``state`` current and start a new Manager from it."""
+        for f in self._controls:
+            f.setValue(1.0)
+        self._state = state
+        self.istep = int(round(state.getTime() / self.step_size))
+        manager = opensim.Manager(self.model)
+        manager.setIntegratorAccuracy(self.integrator_accuracy)
+        manager.setWriteToStorage(False)
+        manager.setPerformAnalyses(False)
+        manager.initialize(state)  # copies the state into the integrator
+        self.model.realizeAcceleration(state)
+        self._manager = manager
+        self._desc_cache = None
+
+    def get_state(self):
+        """A copy of the current OpenSim state."""
+        return opensim.State(self._state)
+
+    def set_state(self, state) -> None:
+        """Install a copy of ``state``; the step counter becomes round(time / step_size)."""
+        self._install(opensim.State(state))
+
+    def set_excitations(self, values: Sequence[float]) -> None:
+        """Write one excitation per muscle (model order). No validation here."""
+        for f, v in zip(self._controls, values):
+            f.setValue(float(v))
+
+    def get_excitations(self) -> np.ndarray:
+        return np.array([f.getValue() for f in self._controls])
+
+    def step(self) -> None:
+        """Advance by one step of ``step_size`` seconds."""
+        self.istep += 1
+        try:
+            self._state = self._manager.integrate(self.step_size * self.istep)
+            self.model.realizeAcceleration(self._state)
+        except RuntimeError as exc:  # OpenSim raises RuntimeError on failures
+            self.istep -= 1
+            raise SimulationError(f"OpenSim failed at step {self.istep + 1}: {exc}") from exc
+        self._desc_cache = None
+
+    @property
+    def time(self) -> float:
+        return self._state.getTime()
+
+    @property
+    def state(self):
+        """The live OpenSim state (do not keep it across steps)."""
+        return self._state
+
+    # ------------------------------------------------------------ fast reads
+    def _coord(self, name: str):
+        try:
+            return self._coords[name]
+        except KeyError:
+            raise KeyError(f"unknown coordinate {name!r}; the model has {', '.join(self.coordinate_names)}") from None
+
+    def q(self) -> np.ndarray:
+        """Coordinate values in CoordinateSet order."""
+        return self._state.getQ().to_numpy()[self._q_order]
+
+    def u(self) -> np.ndarray:
+        """Coordinate speeds in CoordinateSet order."""
+        return self._state.getU().to_numpy()[self._q_order]
+
+    def udot(self) -> np.ndarray:
+        """Coordinate accelerations in CoordinateSet order."""
+        return self._state.getUDot().to_numpy()[self._q_order]
+
+    def coordinate_value(self, name: str) -> float:
+        return self._coord(name).getValue(self._state)
+
+    def body_position(self, name: str) -> np.ndarray:
+        """Position of the body frame's origin in ground."""
+        return self._bodies[name].getPositionInGround(self._state).to_numpy()
+
+    def body_velocity(self, name: str) -> np.ndarray:
+        """Linear velocity of the body frame's origin in ground."""
+        return self._bodies[name].getLinearVelocityInGround(self._state).to_numpy()
+
+    def mass_center_position(self) -> np.ndarray:
+        return self.model.calcMassCenterPosition(self._state).to_numpy()
+
+    def mass_center_velocity(self) -> np.ndarray:
+        return self.model.calcMassCenterVelocity(self._state).to_numpy()
+
+    def muscle_activations(self) -> np.ndarray:
+        return np.array([mu.getActivation(self._state) for mu in self._muscles])
+
+    def force_record(self, name: str) -> list[float]:
+        values = self._forces[name].getRecordValues(self._state)
+        return [values.get(i) for i in range(values.getSize())]
+
+    def marker_position(self, name: str) -> np.ndarray:
+        return self._markers[name].getLocationInGround(self._state).to_numpy()
+
+    # ------------------------------------------------------ state description
+    def state_desc(self) -> dict[str, Any]:
+        """The full state description of the challenges (spec section 2.4).
+
+        Keys ``joint_pos``, ``joint_vel``, ``joint_acc``, ``body_pos``,
+        ``body_vel``, ``body_acc``, ``body_pos_rot``, ``body_vel_rot``,
+        ``body_acc_rot``, ``forces``, ``muscles``, ``markers``, ``misc``; each
+        ordered as the model's sets. Built on demand (a few hundred binding
+        calls) and cached until the state changes; a fresh dict each time it
+        is rebuilt, plain Python floats and lists.
+        """
+        if self._desc_cache is None:
+            self._desc_cache = self._build_state_desc()
+        return self._desc_cache
+
+    def _build_state_desc(self) -> dict[str, Any]:
+        s = self._state
+        q, u, udot = self.q(), self.u(), self.udot()
+        col = {name: k for k, name in enumerate(self.coordinate_names)}
+        d: dict[str, Any] = {}
+        for key, arr in (("joint_pos", q), ("joint_vel", u), ("joint_acc", udot)):
+            d[key] = {
+                j: [float(arr[col[c]]) for c in cs] for j, cs in self.joint_coordinates.items()
+            }
+        for key in ("body_pos", "body_vel", "body_acc", "body_pos_rot", "body_vel_rot", "body_acc_rot"):
+            d[key] = {}
+        for name, body in self._bodies.items():
+            transform = body.getTransformInGround(s)
+            vel = body.getVelocityInGround(s)
+            acc = body.getAccelerationInGround(s)
+            d["body_pos"][name] = _vec3(transform.p())
+            d["body_vel"][name] = _vec3(vel.get(1))
+            d["body_acc"][name] = _vec3(acc.get(1))
+            d["body_pos_rot"][name] = _vec3(transform.R().convertRotationToBodyFixedXYZ())
+            d["body_vel_rot"][name] = _vec3(vel.get(0))
+            d["body_acc_rot"][name] = _vec3(acc.get(0))
+        d["forces"] = {name: self.force_record(name) for name in self.force_names}
+        d["muscles"] = {
+            name: {
+                "activation": mu.getActivation(s),
+                "fiber_length": mu.getFiberLength(s),
+                "fiber_velocity": mu.getFiberVelocity(s),
+                "fiber_force": mu.getFiberForce(s),
+            }
+            for name, mu in zip(self.muscle_names, self._muscles)
+        }
+        d["markers"] = {
+            name: {
+                "pos": _vec3(mk.getLocationInGround(s)),
+                "vel": _vec3(mk.getVelocityInGround(s)),
+                "acc": _vec3(mk.getAccelerationInGround(s)),
+            }
+            for name, mk in self._markers.items()
+        }
+        d["misc"] = {
+            "mass_center_pos": _vec3(self.model.calcMassCenterPosition(s)),
+            "mass_center_vel": _vec3(self.model.calcMassCenterVelocity(s)),
+            "mass_center_acc": _vec3(self.model.calcMassCenterAcceleration(s)),
+        }
+        return d
+
+    def close(self) -> None:
+        """Release the Manager, state and model."""
+        self._manager = None
+        self._desc_cache = None
+        self._controls = []
+        self._muscles = []
+        self._bodies = self._forces = self._markers = self._coords = {}
+        self._state = None
+        self._brain = None
+        self.model = None
+
+
+def _load_model(path: Path):
+    if not path.is_file():
+        raise ModelLoadError(f"model file not found: {path}")
+    try:
+        head = path.read_bytes()[:4096].lstrip()
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read model file {path}: {exc}") from exc
+    if not head.startswith(b"<") or b"OpenSimDocument" not in head:
+        raise ModelLoadError(f"{path} is not an OpenSim model file (expected an <OpenSimDocument> XML file)")
+    try:
+        model = opensim.Model(str(path))
+    except Exception as exc:  # OpenSim raises RuntimeError with its parser message
+        raise ModelLoadError(f"OpenSim could not load {path}: {exc}") from exc
+    if model.getMuscles().getSize() == 0:
+        raise ModelLoadError(f"{path} has no muscles: osim-rl needs at least one muscle to actuate")
+    return model
+
+
+def bare_integration(
+    model_path: str | os.PathLike,
+    actions: np.ndarray,
+    episode_starts: Sequence[int],
+    *,
+    integrator_accuracy: float = 5e-5,
+    step_size: float = 0.01,
+    equilibrate: bool = True,
+) -> tuple[np.ndarray, float]:
+    """Integrate ``actions`` with bare OpenSim calls: the speed baseline.
+
+    The minimum that produces the environments' trajectory: per episode a
+    default (equilibrated) state and a Manager initialised with excitations
+    at 1.0; per step, write the excitations, ``integrate`` and
+    ``realizeAcceleration``. ``episode_starts`` lists the action indices at
+    which an episode begins (0 is implied). Returns the Q vector after every
+    step and the seconds spent from the first step on (model loading and the
+    first episode's set-up excluded; later resets included).
+    """
+    import time
+
+    model = _load_model(Path(model_path))
+    muscles = model.getMuscles()
+    brain = opensim.PrescribedController()
+    names = [muscles.get(i).getName() for i in range(muscles.getSize())]
+    for name in names:
+        brain.addActuator(muscles.get(name))
+        brain.prescribeControlForActuator(name, opensim.Constant(1.0))
+    model.addController(brain)
+    model.initSystem()
+    functions = brain.get_ControlFunctions()
+    funcs = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
+    starts = set(int(i) for i in episode_starts) | {0}
+
+    def new_episode():
+        for f in funcs:
+            f.setValue(1.0)
+        state = model.initializeState()
+        if equilibrate:
+            model.equilibrateMuscles(state)
+        state.setTime(0.0)
+        manager = opensim.Manager(model)
+        manager.setIntegratorAccuracy(integrator_accuracy)
+        manager.setWriteToStorage(False)
+        manager.setPerformAnalyses(False)
+        manager.initialize(state)
+        return manager
+
+    q_out = np.empty((len(actions), model.getNumCoordinates()))
+    manager = new_episode()
+    istep = 0
+    t0 = time.perf_counter()
+    for k, action in enumerate(actions):
+        if k in starts and k > 0:
+            manager = new_episode()
+            istep = 0
+        for f, v in zip(funcs, action):
+            f.setValue(float(v))
+        istep += 1
+        state = manager.integrate(step_size * istep)
+        model.realizeAcceleration(state)
+        q_out[k] = state.getQ().to_numpy()
+    return q_out, time.perf_counter() - t0
