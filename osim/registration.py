@@ -6,6 +6,8 @@ import gymnasium as gym
 #: id -> (classic env class, time limit in steps, extra make() defaults)
 ENVS: dict[str, tuple[str, int, dict]] = {
     "osim/L2Run-v0": ("osim.env.l2run:L2RunEnv", 1000, {}),
+    "osim/Run-v0": ("osim.env.run:RunEnv", 1000, {}),
+    "osim/Walk-v0": ("osim.env.walk:WalkEnv", 500, {}),
 }
 
 

@@ -28,7 +28,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import opensim
@@ -81,6 +81,15 @@ def _display_available() -> bool:
     return True
 
 
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside osim."""
+    frame, level = sys._getframe(1), 1
+    package = str(Path(__file__).resolve().parent)
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _vec3(v) -> list[float]:
     return [v.get(0), v.get(1), v.get(2)]
 
@@ -102,6 +111,12 @@ class Simulator:
     equilibrate:
         Solve muscle fiber/tendon equilibrium at reset (2018+ envs). The 2017
         envs did not (fibers start at 0.1 m).
+    initial_excitation:
+        The excitation every muscle holds when an episode's Manager is
+        initialised (1.0 reproduces the 2018+ references; spec Q15).
+    model_edit:
+        Called with the loaded ``opensim.Model`` before the system is built,
+        to add components (e.g. obstacles; see :mod:`osim.models.obstacles`).
 
     All component lookups (bodies, joints, coordinates, muscles, forces,
     markers) are resolved by name once, here.
@@ -115,6 +130,8 @@ class Simulator:
         step_size: float = 0.01,
         visualize: bool = False,
         equilibrate: bool = True,
+        initial_excitation: float = 1.0,
+        model_edit: Callable[[Any], None] | None = None,
     ) -> None:
         if not (isinstance(integrator_accuracy, (int, float)) and 0 < integrator_accuracy < 1):
             raise ValueError(f"integrator_accuracy must be a number in (0, 1), got {integrator_accuracy!r}")
@@ -124,14 +141,22 @@ class Simulator:
         self.integrator_accuracy = float(integrator_accuracy)
         self.step_size = float(step_size)
         self.equilibrate = bool(equilibrate)
+        self.initial_excitation = float(initial_excitation)
         self.model = _load_model(self.model_path)
+        if model_edit is not None:
+            model_edit(self.model)
         self.visualize = self._setup_visualizer(visualize)
         self._attach_controller()
         self._state = self.model.initSystem()
         self._resolve_components()
         self._controls = self._fetch_control_functions()
+        #: each muscle's maximum isometric force as loaded (strengths scale it)
+        self.nominal_max_isometric_force = np.array(
+            [mu.getMaxIsometricForce() for mu in self._muscles], dtype=np.float64
+        )
         self._manager = None
         self._desc_cache: dict | None = None
+        self._needs_rebuild = False
         self.istep = 0
         self.reset()
 
@@ -146,7 +171,7 @@ class Simulator:
                     "visualize=True but no display is available (DISPLAY is not set); "
                     "running headless. Use render_mode='rgb_array' for offscreen frames.",
                     RuntimeWarning,
-                    stacklevel=4,
+                    stacklevel=_user_stacklevel(),
                 )
                 _visualizer_warned = True
             return False
@@ -229,9 +254,6 @@ class Simulator:
             qidx.append(i)
         self.q_index = dict(zip(self.coordinate_names, qidx))
         self._q_order = np.array(qidx, dtype=np.intp)
-        self.nominal_max_isometric_force = np.array(
-            [mu.getMaxIsometricForce() for mu in self._muscles], dtype=np.float64
-        )
 
     # ------------------------------------------------------------ episodes
     def reset(
@@ -244,6 +266,8 @@ class Simulator:
         ``coordinates`` / ``speeds`` (name -> value) override default values
         before muscle equilibrium is solved (used for custom initial poses).
         """
+        if self._needs_rebuild:
+            self.rebuild_system()
         state = self.model.initializeState()
         if coordinates or speeds:
             for name, value in (coordinates or {}).items():
@@ -258,7 +282,7 @@ class Simulator:
     def _install(self, state) -> None:
         """Make ``state`` current and start a new Manager from it."""
         for f in self._controls:
-            f.setValue(1.0)
+            f.setValue(self.initial_excitation)
         self._state = state
         self.istep = int(round(state.getTime() / self.step_size))
         manager = opensim.Manager(self.model)
@@ -268,6 +292,7 @@ class Simulator:
         manager.initialize(state)  # copies the state into the integrator
         self.model.realizeAcceleration(state)
         self._manager = manager
+        self._integrating = False  # self._state is not the integrator's state yet
         self._desc_cache = None
 
     def get_state(self):
@@ -283,6 +308,54 @@ class Simulator:
         for f, v in zip(self._controls, values):
             f.setValue(float(v))
 
+    def set_activations(self, values: Sequence[float]) -> None:
+        """Write muscle activations into the current state (model order).
+
+        The running Manager continues from the modified state (the 2017
+        WalkEnv's actuation).
+        """
+        for mu, v in zip(self._muscles, values):
+            mu.setActivation(self._state, float(v))
+        self._desc_cache = None
+        if not self._integrating:
+            # Right after a reset the current state is the copy given to the
+            # Manager, not the integrator's own: restart from the new values.
+            self._install(self._state)
+
+    def set_strengths(self, multipliers: Sequence[float]) -> None:
+        """Scale each muscle's maximum isometric force from its nominal value.
+
+        Takes effect from the next reset (the system is rebuilt if needed).
+        """
+        multipliers = np.asarray(multipliers, dtype=np.float64)
+        if multipliers.shape != (self.n_muscles,):
+            raise ValueError(f"expected {self.n_muscles} strength multipliers, got shape {multipliers.shape}")
+        for mu, nominal, k in zip(self._muscles, self.nominal_max_isometric_force, multipliers):
+            mu.setMaxIsometricForce(float(k * nominal))
+        self.request_rebuild()
+
+    def request_rebuild(self) -> None:
+        """Component properties changed: rebuild the system at the next reset."""
+        self._needs_rebuild = True
+
+    def rebuild_system(self) -> None:
+        """Rebuild the Simbody system after component properties changed.
+
+        Cheap (a few ms) and keeps every resolved name valid; the state is
+        reset to the model's defaults, so call :meth:`reset` next.
+        """
+        self._manager = None
+        self._controls = []  # initSystem replaces the controller's functions
+        self._state = self.model.initSystem()
+        self._resolve_components()
+        self._controls = self._fetch_control_functions()
+        self._needs_rebuild = False
+        self._desc_cache = None
+
+    def component(self, path: str):
+        """A model component by its path (for environment-specific set-up)."""
+        return self.model.getComponent(path)
+
     def get_excitations(self) -> np.ndarray:
         return np.array([f.getValue() for f in self._controls])
 
@@ -291,6 +364,7 @@ class Simulator:
         self.istep += 1
         try:
             self._state = self._manager.integrate(self.step_size * self.istep)
+            self._integrating = True
             self.model.realizeAcceleration(self._state)
         except RuntimeError as exc:  # OpenSim raises RuntimeError on failures
             self.istep -= 1

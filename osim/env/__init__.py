@@ -1,5 +1,7 @@
 """The challenge environments (classic API) and the base :class:`OsimEnv`."""
 from osim.env.base import OsimEnv, validate_action
 from osim.env.l2run import L2RunEnv
+from osim.env.run import RunEnv
+from osim.env.walk import WalkEnv
 
-__all__ = ["OsimEnv", "L2RunEnv", "validate_action"]
+__all__ = ["OsimEnv", "L2RunEnv", "RunEnv", "WalkEnv", "validate_action"]

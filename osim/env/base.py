@@ -116,6 +116,8 @@ class OsimEnv:
     equilibrate_muscles: ClassVar[bool] = True
     #: keys a scenario of this env may have; () = the env draws nothing
     scenario_keys: ClassVar[tuple[str, ...]] = ()
+    #: excitation of every muscle when an episode's integrator starts (spec Q15)
+    initial_excitation: ClassVar[float] = 1.0
     #: keep the previous state description for :meth:`get_prev_state_desc`
     #: (costs a full description per step; off by default)
     keep_prev_state_desc: ClassVar[bool] = False
@@ -155,11 +157,16 @@ class OsimEnv:
             integrator_accuracy=self.integrator_accuracy,
             visualize=self.visualize,
             equilibrate=self.equilibrate_muscles,
+            initial_excitation=self.initial_excitation,
+            model_edit=self.edit_model,
         )
         self.model_path = Path(model_path)
         self.action_space = spaces.Box(low=0.0, high=1.0, shape=(self.sim.n_muscles,), dtype=np.float32)
         self.observation_space = self._make_observation_space()
         self._on_model_loaded()
+
+    def edit_model(self, model) -> None:
+        """Add components to the loaded model before its system is built (override)."""
 
     def _on_model_loaded(self) -> None:
         """Resolve the names the task reads (override; called after each load)."""
@@ -204,7 +211,11 @@ class OsimEnv:
         return _json_roundtrip(dict(scenario), "scenario")
 
     def apply_scenario(self) -> None:
-        """Put ``self.scenario`` into the model before the episode (override)."""
+        """Put ``self.scenario`` into the model before the physics is reset (override).
+
+        Component properties changed here (obstacles, strengths) take effect
+        in the reset that follows; state-level set-up goes in :meth:`on_reset`.
+        """
 
     # ------------------------------------------------------------- episodes
     def reset(self, project: bool = True, seed: int | None = None, scenario: Mapping | None = None, **kwargs):
@@ -228,8 +239,8 @@ class OsimEnv:
             self.scenario = _json_roundtrip(self.draw_scenario(), "scenario")
 
     def _reset_physics(self, project: bool = True, **reset_kwargs):
-        self.sim.reset(**reset_kwargs)
         self.apply_scenario()
+        self.sim.reset(**reset_kwargs)
         self._prev_desc = None
         self._last_action = np.zeros(self.sim.n_muscles)
         self.on_reset()
