@@ -410,6 +410,32 @@ class Simulator:
         """Linear velocity of the body frame's origin in ground."""
         return self._bodies[name].getLinearVelocityInGround(self._state).to_numpy()
 
+    def body_acceleration(self, name: str) -> np.ndarray:
+        """Linear acceleration of the body frame's origin in ground."""
+        return self._bodies[name].getLinearAccelerationInGround(self._state).to_numpy()
+
+    def body_angular_velocity(self, name: str) -> np.ndarray:
+        """Angular velocity of the body in ground (not Euler-angle rates)."""
+        return self._bodies[name].getAngularVelocityInGround(self._state).to_numpy()
+
+    def body_angular_acceleration(self, name: str) -> np.ndarray:
+        return self._bodies[name].getAngularAccelerationInGround(self._state).to_numpy()
+
+    def body_rotation_xyz(self, name: str) -> np.ndarray:
+        """Body orientation as body-fixed X-Y-Z Euler angles (rad)."""
+        return self._bodies[name].getTransformInGround(self._state).R().convertRotationToBodyFixedXYZ().to_numpy()
+
+    def mass_center_acceleration(self) -> np.ndarray:
+        return self.model.calcMassCenterAcceleration(self._state).to_numpy()
+
+    def muscle_fibers(self) -> np.ndarray:
+        """Per muscle (model order): activation, fiber length, fiber velocity, fiber force; shape (n, 4)."""
+        s = self._state
+        return np.array([
+            (mu.getActivation(s), mu.getFiberLength(s), mu.getFiberVelocity(s), mu.getFiberForce(s))
+            for mu in self._muscles
+        ])
+
     def mass_center_position(self) -> np.ndarray:
         return self.model.calcMassCenterPosition(self._state).to_numpy()
 

@@ -152,3 +152,24 @@ def test_visualize_without_display_warns_and_runs(monkeypatch):
     assert s.visualize is False
     s.step()
     s.close()
+
+
+def test_kinematic_accessors_equal_the_state_description():
+    sim = Simulator(model_path("gait14dof22musc"))
+    sim.set_excitations(np.full(22, 0.4))
+    for _ in range(5):
+        sim.step()
+    d = sim.state_desc()
+    for b in sim.body_names:
+        np.testing.assert_array_equal(sim.body_position(b), d["body_pos"][b])
+        np.testing.assert_array_equal(sim.body_velocity(b), d["body_vel"][b])
+        np.testing.assert_array_equal(sim.body_acceleration(b), d["body_acc"][b])
+        np.testing.assert_array_equal(sim.body_rotation_xyz(b), d["body_pos_rot"][b])
+        np.testing.assert_array_equal(sim.body_angular_velocity(b), d["body_vel_rot"][b])
+        np.testing.assert_array_equal(sim.body_angular_acceleration(b), d["body_acc_rot"][b])
+    fibers = sim.muscle_fibers()
+    for k, m in enumerate(sim.muscle_names):
+        assert tuple(fibers[k]) == tuple(d["muscles"][m][key] for key in
+                                         ("activation", "fiber_length", "fiber_velocity", "fiber_force"))
+    np.testing.assert_array_equal(sim.mass_center_acceleration(), d["misc"]["mass_center_acc"])
+    sim.close()

@@ -151,6 +151,12 @@ class OsimEnv:
         self._last_action = np.zeros(self.sim.n_muscles)
 
     # ------------------------------------------------------------------ model
+    def load_model(self, model_path: str | Path) -> None:
+        """Replace the simulated model (spaces are rebuilt); call :meth:`reset` next."""
+        if getattr(self, "sim", None) is not None:
+            self.sim.close()
+        self._load(model_path)
+
     def _load(self, model_path) -> None:
         self.sim = Simulator(
             model_path,
