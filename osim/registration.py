@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-#: id -> (classic env class, time limit in steps, extra make() defaults)
+#: id -> (classic env class, default time limit in steps, extra make() defaults)
 ENVS: dict[str, tuple[str, int, dict]] = {
     "osim/L2Run-v0": ("osim.env.l2run:L2RunEnv", 1000, {}),
     "osim/Run-v0": ("osim.env.run:RunEnv", 1000, {}),
@@ -18,7 +18,8 @@ def register_envs() -> None:
             continue
         gym.register(
             id=env_id,
-            entry_point="osim.env.gym_api:GymnasiumEnv",
+            entry_point="osim.env.gym_api:make_env",
             kwargs={"env_class": env_class, **defaults},
-            max_episode_steps=time_limit,
+            # the entry point adds the env's own TimeLimit (it may depend on make keywords)
+            max_episode_steps=None,
         )

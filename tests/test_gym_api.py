@@ -12,10 +12,12 @@ from osim.registration import ENVS
 IDS = sorted(ENVS)
 
 
-def test_ids_registered_on_import():
-    for env_id in IDS:
-        assert env_id in gym.registry
-        assert gym.registry[env_id].max_episode_steps == ENVS[env_id][1]
+@pytest.mark.parametrize("env_id", IDS)
+def test_ids_registered_with_their_time_limit(env_id):
+    assert env_id in gym.registry
+    env = gym.make(env_id)
+    assert env.spec.max_episode_steps == ENVS[env_id][1] == env.unwrapped.env.spec.timestep_limit
+    env.close()
 
 
 # The observation bounds are (-inf, inf) where the original's were meaningless

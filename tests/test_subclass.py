@@ -40,3 +40,20 @@ def test_subclass_can_keep_the_previous_state_description():
     _o, r, _d, _i = env.step(np.zeros(18))
     assert r > 0  # the pelvis moves forward on the first zero step
     env.close()
+
+
+def test_report_writes_every_step_to_csv(tmp_path):
+    import csv
+
+    path = tmp_path / "run.csv"
+    env = L2RunEnv(report=path)
+    env.reset()
+    obs = [env.step(np.full(18, 0.1 * k))[0] for k in range(3)]
+    env.reset()
+    env.step(np.zeros(18))
+    env.close()
+    with path.open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][:5] == ["episode", "step", "reward", "done", "action_0"] and len(rows[0]) == 4 + 18 + 43
+    assert [r[:2] for r in rows[1:]] == [["0", "1"], ["0", "2"], ["0", "3"], ["1", "1"]]
+    assert [float(v) for v in rows[3][4 + 18:]] == obs[2].tolist()

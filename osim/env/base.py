@@ -19,6 +19,7 @@ tasks lives in :mod:`osim.env.gym_api`.
 """
 from __future__ import annotations
 
+import csv
 import json
 import random
 import warnings
@@ -106,6 +107,10 @@ class OsimEnv:
         Runge-Kutta-Merson accuracy (5e-5 in the 2018/2019 challenges).
     time_limit:
         Steps per episode for the generic env.
+    report:
+        A file path: every step is appended to this CSV file (episode, step,
+        reward, done, the action, the observation vector). The originals'
+        ``report=`` crashed (spec Q8); this one writes the file.
     """
 
     #: built model of :mod:`osim.models` used by a challenge subclass
@@ -128,7 +133,11 @@ class OsimEnv:
         visualize: bool = False,
         integrator_accuracy: float = 5e-5,
         time_limit: int | None = None,
+        report: str | Path | None = None,
     ) -> None:
+        self.report = None if report is None else Path(report)
+        self._report_file = None
+        self._episode = -1
         if model_path is None:
             if self.model_name is None:
                 raise TypeError("OsimEnv needs model_path= (the .osim file to simulate)")
@@ -250,6 +259,7 @@ class OsimEnv:
         self._prev_desc = None
         self._last_action = np.zeros(self.sim.n_muscles)
         self.on_reset()
+        self._episode += 1
         return self.get_observation() if project else self.get_state_desc()
 
     def on_reset(self) -> None:
@@ -268,7 +278,23 @@ class OsimEnv:
         done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
         info = {"reward_terms": terms}
         obs = self.get_observation() if project else self.get_state_desc()
+        if self.report is not None:
+            self._write_report(excitations, reward, done, obs if project else self.get_observation())
         return [obs, reward, done, info]
+
+    def _write_report(self, action: np.ndarray, reward: float, done: bool, obs: np.ndarray) -> None:
+        if self._report_file is None:
+            self._report_file = open(self.report, "w", newline="")
+            self._report = csv.writer(self._report_file)
+            self._report.writerow(
+                ["episode", "step", "reward", "done"]
+                + [f"action_{i}" for i in range(len(action))]
+                + [f"obs_{i}" for i in range(len(obs))]
+            )
+        self._report.writerow([self._episode, self.sim.istep, repr(reward), int(done)]
+                              + [repr(float(a)) for a in action] + [repr(float(o)) for o in obs])
+        if done:
+            self._report_file.flush()
 
     def actuate(self, excitations: np.ndarray) -> None:
         """Write validated excitations (model muscle order) into the simulator."""
@@ -338,6 +364,9 @@ class OsimEnv:
         if getattr(self, "sim", None) is not None:
             self.sim.close()
             self.sim = None
+        if getattr(self, "_report_file", None) is not None:
+            self._report_file.close()
+            self._report_file = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} model={self.model_path.name} muscles={self.sim.n_muscles if self.sim else '-'}>"

@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-__all__ = ["GymnasiumEnv"]
+__all__ = ["GymnasiumEnv", "make_env"]
 
 
 def _resolve(env_class: str | type) -> type:
@@ -78,3 +78,14 @@ class GymnasiumEnv(gym.Env):
         if getattr(self, "env", None) is not None:
             self.env.close()
             self.env = None
+
+
+def make_env(env_class: str | type, **kwargs: Any) -> gym.Env:
+    """Entry point of the registered IDs: the env inside a ``TimeLimit`` of its own time limit.
+
+    The limit can depend on ``make`` keywords (e.g. the difficulty), so it is
+    read from the constructed env; ``gymnasium.make(id).spec.max_episode_steps``
+    reports it.
+    """
+    env = GymnasiumEnv(env_class, **kwargs)
+    return gym.wrappers.TimeLimit(env, max_episode_steps=env.env.spec.timestep_limit)

@@ -48,7 +48,7 @@ class L2RunEnv(OsimEnv):
     **Episode end.** Terminated when the pelvis origin drops below 0.6 m;
     truncated after 1000 steps (classic API: ``done`` for either).
 
-    **Arguments.** ``L2RunEnv(visualize=False, integrator_accuracy=5e-5)``;
+    **Arguments.** ``L2RunEnv(visualize=False, integrator_accuracy=5e-5, report=None)``;
     ``reset(project=True, seed=None, scenario=None)`` (the original docs'
     ``difficulty`` is accepted and ignored with a warning, Q25);
     ``step(action, project=True)``. ``project=False`` returns the state
@@ -59,8 +59,8 @@ class L2RunEnv(OsimEnv):
     time_limit = 1000
     fall_height = 0.6
 
-    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5) -> None:
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy)
+    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None) -> None:
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
 
     def _on_model_loaded(self) -> None:
         sim = self.sim

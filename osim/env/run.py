@@ -77,8 +77,9 @@ class RunEnv(OsimEnv):
     ``{"obstacles": [[x, y, r], ...], "psoas": [left, right]}``.
 
     **Arguments.** ``RunEnv(visualize=False, max_obstacles=3, difficulty=2,
-    integrator_accuracy=1e-3, fix_psoas_index=False)``; ``difficulty`` is the
-    default of ``reset``.
+    integrator_accuracy=1e-3, fix_psoas_index=False, report=None)``;
+    ``difficulty`` is the default of ``reset``; ``report`` a CSV path (see
+    :class:`~osim.env.base.OsimEnv`).
     """
 
     model_name = "gait9dof18musc"
@@ -95,6 +96,7 @@ class RunEnv(OsimEnv):
         difficulty: int = 2,
         integrator_accuracy: float = 1e-3,
         fix_psoas_index: bool = False,
+        report=None,
     ) -> None:
         if isinstance(max_obstacles, bool) or not isinstance(max_obstacles, (int, np.integer)) \
                 or not 0 <= max_obstacles <= MAX_OBSTACLES:
@@ -102,7 +104,7 @@ class RunEnv(OsimEnv):
         self.max_obstacles = int(max_obstacles)
         self.difficulty = self._check_difficulty(difficulty)
         self.fix_psoas_index = bool(fix_psoas_index)
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
 
     def _check_difficulty(self, difficulty) -> int:
         if isinstance(difficulty, bool) or difficulty not in self.difficulties:

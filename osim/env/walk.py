@@ -56,7 +56,7 @@ class WalkEnv(OsimEnv):
     Q14). Nothing is random: ``scenario == {}``.
 
     **Arguments.** ``WalkEnv(visualize=False, integrator_accuracy=1e-3,
-    legacy_reward=False, zero_reset_obs=False)``.
+    legacy_reward=False, zero_reset_obs=False, report=None)``.
     """
 
     model_name = "gait9dof18musc"
@@ -71,10 +71,11 @@ class WalkEnv(OsimEnv):
         integrator_accuracy: float = 1e-3,
         legacy_reward: bool = False,
         zero_reset_obs: bool = False,
+        report=None,
     ) -> None:
         self.legacy_reward = bool(legacy_reward)
         self.zero_reset_obs = bool(zero_reset_obs)
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
 
     def _on_model_loaded(self) -> None:
         col = {name: k for k, name in enumerate(self.sim.coordinate_names)}
