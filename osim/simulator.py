@@ -37,7 +37,6 @@ __all__ = [
     "ModelLoadError",
     "SimulationError",
     "Simulator",
-    "bare_integration",
     "opensim",
     "set_log_level",
 ]
@@ -513,6 +512,40 @@ class Simulator:
         }
         return d
 
+    def bare_steps(self, actions: np.ndarray, activations: bool = False) -> tuple[np.ndarray, float]:
+        """Step the current episode with bare OpenSim calls: the speed baseline.
+
+        Per step only what produces the trajectory: write the excitations (or,
+        with ``activations=True``, the activations into the state), integrate,
+        realise accelerations. No observation, reward or validation. Returns
+        the Q vector after every step and the seconds the loop took.
+        """
+        import time
+
+        controls, muscles, model = self._controls, self._muscles, self.model
+        manager, dt = self._manager, self.step_size
+        q_out = np.empty((len(actions), self._state.getNQ()))
+        istep = self.istep
+        if activations and not self._integrating:
+            self.set_activations(actions[0])  # restart the Manager as set_activations does
+            manager = self._manager
+        t0 = time.perf_counter()
+        state = self._state
+        for k, action in enumerate(actions):
+            if activations:
+                for mu, v in zip(muscles, action):
+                    mu.setActivation(state, float(v))
+            else:
+                for f, v in zip(controls, action):
+                    f.setValue(float(v))
+            istep += 1
+            state = manager.integrate(dt * istep)
+            model.realizeAcceleration(state)
+            q_out[k] = state.getQ().to_numpy()
+        seconds = time.perf_counter() - t0
+        self._state, self.istep, self._integrating, self._desc_cache = state, istep, True, None
+        return q_out, seconds
+
     def close(self) -> None:
         """Release the Manager, state and model."""
         self._manager = None
@@ -541,68 +574,3 @@ def _load_model(path: Path):
     if model.getMuscles().getSize() == 0:
         raise ModelLoadError(f"{path} has no muscles: osim-rl needs at least one muscle to actuate")
     return model
-
-
-def bare_integration(
-    model_path: str | os.PathLike,
-    actions: np.ndarray,
-    episode_starts: Sequence[int],
-    *,
-    integrator_accuracy: float = 5e-5,
-    step_size: float = 0.01,
-    equilibrate: bool = True,
-) -> tuple[np.ndarray, float]:
-    """Integrate ``actions`` with bare OpenSim calls: the speed baseline.
-
-    The minimum that produces the environments' trajectory: per episode a
-    default (equilibrated) state and a Manager initialised with excitations
-    at 1.0; per step, write the excitations, ``integrate`` and
-    ``realizeAcceleration``. ``episode_starts`` lists the action indices at
-    which an episode begins (0 is implied). Returns the Q vector after every
-    step and the seconds spent from the first step on (model loading and the
-    first episode's set-up excluded; later resets included).
-    """
-    import time
-
-    model = _load_model(Path(model_path))
-    muscles = model.getMuscles()
-    brain = opensim.PrescribedController()
-    names = [muscles.get(i).getName() for i in range(muscles.getSize())]
-    for name in names:
-        brain.addActuator(muscles.get(name))
-        brain.prescribeControlForActuator(name, opensim.Constant(1.0))
-    model.addController(brain)
-    model.initSystem()
-    functions = brain.get_ControlFunctions()
-    funcs = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
-    starts = set(int(i) for i in episode_starts) | {0}
-
-    def new_episode():
-        for f in funcs:
-            f.setValue(1.0)
-        state = model.initializeState()
-        if equilibrate:
-            model.equilibrateMuscles(state)
-        state.setTime(0.0)
-        manager = opensim.Manager(model)
-        manager.setIntegratorAccuracy(integrator_accuracy)
-        manager.setWriteToStorage(False)
-        manager.setPerformAnalyses(False)
-        manager.initialize(state)
-        return manager
-
-    q_out = np.empty((len(actions), model.getNumCoordinates()))
-    manager = new_episode()
-    istep = 0
-    t0 = time.perf_counter()
-    for k, action in enumerate(actions):
-        if k in starts and k > 0:
-            manager = new_episode()
-            istep = 0
-        for f, v in zip(funcs, action):
-            f.setValue(float(v))
-        istep += 1
-        state = manager.integrate(step_size * istep)
-        model.realizeAcceleration(state)
-        q_out[k] = state.getQ().to_numpy()
-    return q_out, time.perf_counter() - t0

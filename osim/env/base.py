@@ -121,6 +121,8 @@ class OsimEnv:
     equilibrate_muscles: ClassVar[bool] = True
     #: keys a scenario of this env may have; () = the env draws nothing
     scenario_keys: ClassVar[tuple[str, ...]] = ()
+    #: actions are written into the muscles' activation states (2017 WalkEnv), not excitations
+    actions_are_activations: ClassVar[bool] = False
     #: excitation of every muscle when an episode's integrator starts (spec Q15)
     initial_excitation: ClassVar[float] = 1.0
     #: keep the previous state description for :meth:`get_prev_state_desc`
@@ -296,10 +298,13 @@ class OsimEnv:
         if done:
             self._report_file.flush()
 
-    def actuate(self, excitations: np.ndarray) -> None:
-        """Write validated excitations (model muscle order) into the simulator."""
-        self._last_action = excitations
-        self.sim.set_excitations(excitations)
+    def actuate(self, action: np.ndarray) -> None:
+        """Write a validated action (model muscle order) into the simulator."""
+        self._last_action = action
+        if self.actions_are_activations:
+            self.sim.set_activations(action)
+        else:
+            self.sim.set_excitations(action)
 
     def before_step(self) -> None:
         """Remember what the reward needs from the pre-step state (override)."""

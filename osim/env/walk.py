@@ -63,7 +63,8 @@ class WalkEnv(OsimEnv):
     time_limit = 500
     fall_height = 0.7
     equilibrate_muscles = False
-    initial_excitation = 0.0
+    actions_are_activations = True
+    initial_excitation = 0.0  # no excitation drives the muscles during a step
 
     def __init__(
         self,
@@ -91,11 +92,6 @@ class WalkEnv(OsimEnv):
         if project and self.zero_reset_obs:
             return np.zeros(31)
         return obs
-
-    def actuate(self, activations: np.ndarray) -> None:
-        """Write the (validated) activations into the state; excitations stay 0."""
-        self._last_action = activations
-        self.sim.set_activations(activations)
 
     def get_observation(self) -> np.ndarray:
         sim = self.sim

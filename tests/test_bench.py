@@ -1,0 +1,46 @@
+"""The benchmark's machinery (not its timings: those belong in benchmarks, not tests)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from osim.bench import bench_env, make_classic_env, random_workload
+from osim.cli import main
+
+
+@pytest.mark.parametrize("name", ["L2RunEnv", "WalkEnv", "RunEnv"])
+def test_baseline_replays_the_same_trajectory(name):
+    result = bench_env(name, steps=40, repeats=1)
+    assert result.same_trajectory and result.steps == 40
+    assert result.env_steps_per_s > 0 and result.bare_steps_per_s > 0 and result.ratio > 0
+
+
+def test_workload_is_seeded_and_held():
+    a, b = random_workload(18, 12, seed=3), random_workload(18, 12, seed=3)
+    assert (a == b).all() and (a[0] == a[4]).all() and not (a[4] == a[5]).all()
+
+
+def test_unknown_env_names_the_known_ones():
+    with pytest.raises(ValueError, match="unknown env 'Nope'; known: L2RunEnv"):
+        make_classic_env("Nope")
+
+
+def test_cli_bench_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    res = CliRunner().invoke(main, ["bench", "L2RunEnv", "--steps", "20", "--repeats", "1", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "L2RunEnv" in res.output
+    assert json.loads(out.read_text())[0]["same_trajectory"] is True
+
+
+def test_cli_run_prints_a_summary():
+    res = CliRunner().invoke(main, ["run", "osim/L2Run-v0", "--steps", "5", "--no-progress", "--controller", "zero"])
+    assert res.exit_code == 0, res.output
+    assert "L2Run-v0: 5 steps (step budget), return" in res.output.replace("osim/", "")
+
+
+def test_cli_errors_say_what_to_do():
+    res = CliRunner().invoke(main, ["run", "Nope"])
+    assert res.exit_code == 2 and "unknown env 'Nope'" in res.output
