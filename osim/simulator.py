@@ -156,6 +156,7 @@ class Simulator:
         self._manager = None
         self._desc_cache: dict | None = None
         self._needs_rebuild = False
+        self.failed = False
         self.istep = 0
         self.reset()
 
@@ -274,7 +275,10 @@ class Simulator:
             for name, value in (speeds or {}).items():
                 self._coord(name).setSpeedValue(state, float(value))
         if self.equilibrate:
-            self.model.equilibrateMuscles(state)
+            try:
+                self.model.equilibrateMuscles(state)
+            except RuntimeError as exc:
+                raise SimulationError(f"muscle equilibrium could not be solved at reset: {exc}") from exc
         state.setTime(0.0)
         self._install(state)
 
@@ -291,6 +295,7 @@ class Simulator:
         manager.initialize(state)  # copies the state into the integrator
         self.model.realizeAcceleration(state)
         self._manager = manager
+        self.failed = False
         self._integrating = False  # self._state is not the integrator's state yet
         self._desc_cache = None
 
@@ -343,6 +348,7 @@ class Simulator:
         Cheap (a few ms) and keeps every resolved name valid; the state is
         reset to the model's defaults, so call :meth:`reset` next.
         """
+        self._state = None  # before the Manager that may own it
         self._manager = None
         self._controls = []  # initSystem replaces the controller's functions
         self._state = self.model.initSystem()
@@ -360,15 +366,24 @@ class Simulator:
 
     def step(self) -> None:
         """Advance by one step of ``step_size`` seconds."""
+        if self.failed:
+            raise SimulationError("the last step failed; reset() before stepping again")
         self.istep += 1
+        self._desc_cache = None
+        # The state returned by integrate() lives inside the Manager: the
+        # Manager is kept (flagged as failed) until the next reset, never
+        # dropped while self._state refers to it.
         try:
             self._state = self._manager.integrate(self.step_size * self.istep)
             self._integrating = True
             self.model.realizeAcceleration(self._state)
         except RuntimeError as exc:  # OpenSim raises RuntimeError on failures
-            self.istep -= 1
-            raise SimulationError(f"OpenSim failed at step {self.istep + 1}: {exc}") from exc
-        self._desc_cache = None
+            self.failed = True
+            raise SimulationError(f"OpenSim failed at step {self.istep}: {exc}") from exc
+        if not np.isfinite(self._state.getY().to_numpy()).all():
+            # OpenSim does not always raise: an exploding model integrates to NaN silently.
+            self.failed = True
+            raise SimulationError(f"the simulation became non-finite (NaN or inf) at step {self.istep}")
 
     @property
     def time(self) -> float:
@@ -548,12 +563,12 @@ class Simulator:
 
     def close(self) -> None:
         """Release the Manager, state and model."""
-        self._manager = None
         self._desc_cache = None
+        self._state = None  # before the Manager that may own it
+        self._manager = None
         self._controls = []
         self._muscles = []
         self._bodies = self._forces = self._markers = self._coords = {}
-        self._state = None
         self._brain = None
         self.model = None
 

@@ -162,10 +162,17 @@ def test_seeded_targets_match_golden_targets(reference):
 
 # ------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def env():
+def _shared_env():
     e = ProstheticsEnv()
     yield e
     e.close()
+
+
+@pytest.fixture
+def env(_shared_env):
+    """The module's 3D prosthetic env, back at difficulty 0 and seed 0 after each test."""
+    yield _shared_env
+    _shared_env.change_model()
 
 
 @pytest.fixture
@@ -214,7 +221,6 @@ def test_velocity_targets_match_spec_13_2(env, seed):
     env.change_model(difficulty=1, seed=seed)
     env.reset()
     _check_targets_13_2(np.array(env.scenario["target_vel"]), seed)
-    env.change_model()
 
 
 def test_constructor_seed_seeds_both_generators():
@@ -238,7 +244,6 @@ def test_seed_semantics(env):
     env.change_model(difficulty=1, seed=None)
     env.reset()
     assert env.scenario != a
-    env.change_model()
 
 
 def test_difficulty0_draws_targets_too(env):
@@ -254,7 +259,6 @@ def test_difficulty0_draws_targets_too(env):
     assert env.np_random.get_state()[1].tolist() == expected.get_state()[1].tolist()
     assert env.np_random.get_state()[2] == expected.get_state()[2]
     assert "target_vel" not in env.get_state_desc()
-    env.change_model()
 
 
 def test_scenario_replay_and_validation(env):
@@ -287,7 +291,6 @@ def test_scenario_replay_and_validation(env):
     env.set_difficulty(0)  # a difficulty-1 scenario does not fit a difficulty-0 episode
     with pytest.raises(ValueError, match=r"301 rows.*difficulty 0"):
         env.reset(scenario=scenario)
-    env.change_model()
 
 
 def test_generate_new_targets(env):
@@ -295,10 +298,10 @@ def test_generate_new_targets(env):
     env.reset()
     targets = env.generate_new_targets()
     assert targets.shape == (1001, 3) and env.scenario["target_vel"] == targets.tolist()
+    np.testing.assert_array_equal(env.targets, targets)
     np.testing.assert_array_equal(env.target_velocity(), targets[0])
     with pytest.raises(ValueError, match="poisson_lambda"):
         env.generate_new_targets(-1)
-    env.change_model()
 
 
 # --------------------------------------------------------- state description
@@ -325,7 +328,6 @@ def test_state_description_and_target_vel(env):
     np.testing.assert_array_equal(env.target_velocity(), rows[3])
     # the vector never holds the target (Q29)
     assert env.get_observation().shape == (160,)
-    env.change_model()
 
 
 def test_difficulty0_reward_and_description(env):
@@ -438,11 +440,13 @@ def test_change_model_reloads_only_when_needed(fresh_env):
         e.step(np.zeros(19))
     e.reset()
     e.step(np.zeros(19))
+    assert e.get_model_key() == "3D_pros"
     for model, prosthetic, n_obs, n_act, name in [("2D", True, 160, 19, "gait14dof22musc_planar_pros"),
                                                   ("3D", False, 169, 22, "gait14dof22musc"),
                                                   ("2D", False, 169, 22, "gait14dof22musc_planar")]:
         e.change_model(model, prosthetic)
-        assert e.sim is not sim and e.model_path.stem == name == e.get_model_key()
+        assert e.sim is not sim and e.model_path.stem == name
+        assert e.get_model_key() == model + ("_pros" if prosthetic else "")
         assert e.observation_space.shape == (n_obs,) and e.action_space.shape == (n_act,)
         assert e.difficulty == 0 and e.spec.timestep_limit == 300
         with pytest.raises(RuntimeError, match="reset"):

@@ -19,8 +19,10 @@ tasks lives in :mod:`osim.env.gym_api`.
 """
 from __future__ import annotations
 
+import copy
 import csv
 import json
+import logging
 import random
 import warnings
 from dataclasses import dataclass
@@ -30,9 +32,11 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 from gymnasium import spaces
 
-from osim.simulator import Simulator
+from osim.simulator import SimulationError, Simulator
 
 __all__ = ["OsimEnv", "validate_action", "Spec"]
+
+_log = logging.getLogger("osim.env")
 
 
 @dataclass
@@ -111,6 +115,13 @@ class OsimEnv:
         A file path: every step is appended to this CSV file (episode, step,
         reward, done, the action, the observation vector). The originals'
         ``report=`` crashed (spec Q8); this one writes the file.
+    raise_on_failure:
+        When the simulation fails inside a step (OpenSim raises, or the state
+        becomes NaN), the default ends the episode cleanly: ``done=True``,
+        reward 0, the last good observation, ``info["failure"]`` saying why,
+        and a logged warning; ``reset()`` recovers. ``True`` raises
+        :class:`~osim.simulator.SimulationError` instead, as the 2018/2019
+        originals did (spec Q9).
     """
 
     #: built model of :mod:`osim.models` used by a challenge subclass
@@ -136,7 +147,10 @@ class OsimEnv:
         integrator_accuracy: float = 5e-5,
         time_limit: int | None = None,
         report: str | Path | None = None,
+        raise_on_failure: bool = False,
     ) -> None:
+        self.raise_on_failure = bool(raise_on_failure)
+        self._last_obs = None
         self.report = None if report is None else Path(report)
         self._report_file = None
         self._episode = -1
@@ -262,7 +276,8 @@ class OsimEnv:
         self._last_action = np.zeros(self.sim.n_muscles)
         self.on_reset()
         self._episode += 1
-        return self.get_observation() if project else self.get_state_desc()
+        self._last_obs = self.get_observation() if project else self.get_state_desc()
+        return self._last_obs
 
     def on_reset(self) -> None:
         """Per-episode bookkeeping after the physics was reset (override)."""
@@ -270,11 +285,22 @@ class OsimEnv:
     def step(self, action, project: bool = True):
         """Apply excitations for one 10 ms step; returns ``[obs, reward, done, info]``."""
         excitations = validate_action(action, self.sim.n_muscles, self.sim.muscle_names)
+        if self.sim.failed:
+            if self.raise_on_failure:
+                raise SimulationError("the last step failed; reset() before stepping again")
+            return [copy.deepcopy(self._last_obs), 0.0, True,
+                    {"failure": "the last step failed; reset() before stepping again", "reward_terms": {}}]
         self.before_step()
         if self.keep_prev_state_desc:
             self._prev_desc = self.get_state_desc()
         self.actuate(excitations)
-        self.sim.step()
+        try:
+            self.sim.step()
+        except SimulationError as exc:
+            if self.raise_on_failure:
+                raise
+            _log.warning("%s: simulation failure, episode ended: %s", type(self).__name__, exc)
+            return [copy.deepcopy(self._last_obs), 0.0, True, {"failure": str(exc), "reward_terms": {}}]
         terms = self.reward_terms()
         reward = self.reward(terms)
         done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
@@ -282,6 +308,7 @@ class OsimEnv:
         obs = self.get_observation() if project else self.get_state_desc()
         if self.report is not None:
             self._write_report(excitations, reward, done, obs if project else self.get_observation())
+        self._last_obs = obs
         return [obs, reward, done, info]
 
     def _write_report(self, action: np.ndarray, reward: float, done: bool, obs: np.ndarray) -> None:

@@ -68,7 +68,7 @@ class GymnasiumEnv(gym.Env):
 
     def step(self, action):
         obs, reward, _done, info = self.env.step(action)
-        terminated = bool(self.env.is_done())
+        terminated = "failure" in info or bool(self.env.is_done())
         truncated = bool(not terminated and self.env.is_truncated())
         if self.state_desc_in_info:
             info["state_desc"] = self.env.get_state_desc()

@@ -253,9 +253,7 @@ class L2M2019Env(OsimEnv):
         self.model = self._check_model(model)
         self.difficulty = self._check_difficulty(difficulty)
         self.time_limit = self._time_limit_of(self.difficulty)
-        if not isinstance(obs_as_dict, (bool, np.bool_)):
-            raise TypeError(f"obs_as_dict must be True or False, got {obs_as_dict!r}")
-        self.obs_as_dict = bool(obs_as_dict)
+        self.obs_as_dict = self._check_flag("obs_as_dict", obs_as_dict)
         from osim.models import model_path
 
         super().__init__(model_path(MODELS[self.model]), visualize=visualize,
@@ -292,7 +290,7 @@ class L2M2019Env(OsimEnv):
 
     @staticmethod
     def _check_flag(name: str, value) -> bool:
-        if not isinstance(value, (bool, np.bool_)):
+        if not isinstance(value, (bool, np.bool_, int, np.integer)):
             raise TypeError(f"{name} must be True or False, got {value!r}")
         return bool(value)
 

@@ -107,7 +107,7 @@ class ProstheticsEnv(OsimEnv):
     index       meaning                                                 unit
     ==========  ======================================================  ==========
     0-7         pelvis block without x: y, vx, vy, ax, ay, rz, wz, az   m, m/s, ...
-    8-16        head block (relative x, y, rz)                         m, m/s, ...
+    8-16        head block (relative x, y, rz)                          m, m/s, ...
     17-25       torso block                                             m, m/s, ...
     26-34       toes_l block                                            m, m/s, ...
     35-43       toes_r block; nine zeros with the prosthesis            m, m/s, ...
@@ -229,8 +229,8 @@ class ProstheticsEnv(OsimEnv):
 
     # ---------------------------------------------------------------- model
     def get_model_key(self) -> str:
-        """The built model's name for the current (model, prosthetic)."""
-        return PROSTHETICS_MODELS[self.model, self.prosthetic]
+        """``"3D_pros"``, ``"3D"``, ``"2D_pros"`` or ``"2D"`` (the original's key of the loaded model)."""
+        return self.model + ("_pros" if self.prosthetic else "")
 
     def change_model(self, model: str = "3D", prosthetic: bool = True, difficulty: int = 0, seed: int | None = 0) -> None:
         """Select the model and difficulty and reseed; call :meth:`reset` next.
@@ -370,6 +370,11 @@ class ProstheticsEnv(OsimEnv):
         return super().step(action, project)
 
     # ---------------------------------------------------------------- task
+    @property
+    def targets(self) -> np.ndarray:
+        """The episode's velocity targets, one row ``[vx, vy, vz]`` per step index (a copy)."""
+        return self._targets.copy()
+
     def target_velocity(self) -> np.ndarray:
         """The velocity target ``[vx, vy, vz]`` of the current step (used at difficulty 1)."""
         if len(self._targets) == 0:
