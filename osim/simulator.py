@@ -253,6 +253,20 @@ class Simulator:
                 raise ModelLoadError(f"{self.model_path}: cannot map coordinate {name!r} to one generalized coordinate")
             qidx.append(i)
         self.q_index = dict(zip(self.coordinate_names, qidx))
+        # For drawing: bones between the bodies each joint connects, contact spheres.
+        self._bones = []
+        for i in range(joints.getSize()):
+            joint = joints.get(i)
+            parent = joint.getParentFrame().findBaseFrame().getName()
+            child = joint.getChildFrame().findBaseFrame().getName()
+            if parent in self._bodies and child in self._bodies:
+                self._bones.append((parent, child))
+        geometry = m.getContactGeometrySet()
+        self._spheres = []
+        for i in range(geometry.getSize()):
+            sphere = opensim.ContactSphere.safeDownCast(geometry.get(i))
+            if sphere is not None:
+                self._spheres.append(sphere)
         self._q_order = np.array(qidx, dtype=np.intp)
 
     # ------------------------------------------------------------ episodes
@@ -465,6 +479,40 @@ class Simulator:
 
     def marker_position(self, name: str) -> np.ndarray:
         return self._markers[name].getLocationInGround(self._state).to_numpy()
+
+    def scene(self) -> dict:
+        """What a renderer draws, as plain data (see :mod:`osim.render`).
+
+        ``segments``: bones between the origins of the bodies each joint
+        connects; ``muscles``: each muscle's current path points in ground,
+        its activation and side (``r``/``l`` from its name); ``contacts``:
+        contact spheres (centre, radius) including obstacles; ``follow``: the
+        first body's origin (the pelvis).
+        """
+        s = self._state
+        pos = {name: tuple(float(v) for v in body.getPositionInGround(s).to_numpy())
+               for name, body in self._bodies.items()}
+        muscles = []
+        for name, mu in zip(self.muscle_names, self._muscles):
+            path = mu.getGeometryPath().getCurrentPath(s)
+            points = [tuple(float(v) for v in path.get(k).getLocationInGround(s).to_numpy())
+                      for k in range(path.getSize())]
+            side = "l" if name.endswith("_l") else "r"
+            muscles.append({"name": name, "points": points, "activation": float(mu.getActivation(s)), "side": side})
+        contacts = []
+        for sphere in self._spheres:
+            if sphere.getRadius() <= 1e-3:  # hidden placeholders (unused obstacles)
+                continue
+            centre = sphere.getFrame().findStationLocationInGround(s, sphere.get_location()).to_numpy()
+            contacts.append({"name": sphere.getName(), "center": tuple(float(v) for v in centre),
+                             "radius": float(sphere.getRadius())})
+        return {
+            "segments": [(pos[a], pos[b]) for a, b in self._bones],
+            "muscles": muscles,
+            "contacts": contacts,
+            "ground": {"height": 0.0},
+            "follow": pos[self.body_names[0]] if self.body_names else (0.0, 0.0, 0.0),
+        }
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:

@@ -174,3 +174,19 @@ def test_kinematic_accessors_equal_the_state_description():
                                          ("activation", "fiber_length", "fiber_velocity", "fiber_force"))
     np.testing.assert_array_equal(sim.mass_center_acceleration(), d["misc"]["mass_center_acc"])
     sim.close()
+
+
+def test_scene_for_renderers(sim):
+    sim.reset()
+    scene = sim.scene()
+    assert len(scene["segments"]) == 12  # 13 bodies, one joint to ground
+    assert [m["name"] for m in scene["muscles"]] == list(sim.muscle_names)
+    assert all(len(m["points"]) >= 2 and m["side"] in "rl" for m in scene["muscles"])
+    assert [c["name"] for c in scene["contacts"]] == ["r_heel", "r_toe", "l_heel", "l_toe"]
+    assert scene["follow"] == tuple(sim.body_position("pelvis"))
+    sim.set_excitations(np.ones(18))
+    for _ in range(5):
+        sim.step()
+    moved = sim.scene()
+    assert moved["segments"] != scene["segments"]
+    assert moved["muscles"][0]["activation"] > scene["muscles"][0]["activation"]
