@@ -8,6 +8,7 @@ ENVS: dict[str, tuple[str, int, dict]] = {
     "osim/L2Run-v0": ("osim.env.l2run:L2RunEnv", 1000, {}),
     "osim/Run-v0": ("osim.env.run:RunEnv", 1000, {}),
     "osim/Walk-v0": ("osim.env.walk:WalkEnv", 500, {}),
+    "osim/Prosthetics-v0": ("osim.env.prosthetics:ProstheticsEnv", 300, {"state_desc_in_info": True}),
 }
 
 

@@ -31,7 +31,33 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-import opensim
+
+
+def _pin_reference_blas_kernels() -> None:
+    """Make OpenSim's OpenBLAS use the kernels the reference recordings used.
+
+    OpenSim's bundled OpenBLAS (0.3.15) picks its "Zen" kernels on AVX-512
+    AMD CPUs; the challenges' reference trajectories were recorded with its
+    "SkylakeX" kernels. The two differ by an ulp in the constrained
+    accelerations of the 14-dof models, and that grows to O(1) within a dozen
+    steps. Same results on every AVX-512 machine matter more than the kernel
+    choice, so pin it; a user's own ``OPENBLAS_CORETYPE`` wins. Runs before
+    ``opensim`` is imported (OpenBLAS reads the variable when it loads).
+    """
+    if "OPENBLAS_CORETYPE" in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
+    except OSError:
+        return
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
+        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
+
+
+_pin_reference_blas_kernels()
+
+import opensim  # noqa: E402  (after the BLAS kernel choice)
 
 __all__ = [
     "ModelLoadError",

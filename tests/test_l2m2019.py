@@ -19,6 +19,7 @@ from helpers import flatten_desc, load_golden, replay_golden
 from osim.env.gym_api import GymnasiumEnv
 from osim.env.l2m2019 import ACT2MUS, ACTION_NAMES, INIT_POSE, MUSCLES, L2M2019Env
 from osim.env.target_field import n_targets_bound
+from osim.simulator import SimulationError
 
 GOLDEN = (
     "L2M2019Env_2D_d2_s11", "L2M2019Env_2D_d2_s12",
@@ -659,13 +660,41 @@ def test_snippet_runs_headless(monkeypatch):
     env.close()
 
 
+class _BrokenManager:
+    def integrate(self, t):
+        raise RuntimeError("SimTK Exception: Integrator failed: Unable to advance time past 0.01")
+
+
+def test_simulation_failure_ends_the_episode(env, monkeypatch, caplog):
+    env.change_model(difficulty=2)
+    env.reset(seed=0)
+    good = env.step(np.full(22, 0.2), obs_as_dict=False)[0]
+    monkeypatch.setattr(env.sim, "_manager", _BrokenManager())
+    with caplog.at_level("WARNING", logger="osim.env"):
+        obs, reward, done, info = env.step(np.full(22, 0.2), obs_as_dict=False)
+    assert done and reward == 0.0 and "Unable to advance time" in info["failure"] and info["reward_terms"] == {}
+    assert np.array_equal(obs, good) and obs is not good and "simulation failure" in caplog.text
+    obs, reward, done, info = env.step(np.zeros(22))  # stepping on: the same clean ending, as a dict
+    assert done and "reset() before stepping again" in info["failure"]
+    assert obs["pelvis"]["height"] == good[242] and np.array_equal(obs["v_tgt_field"].ravel(), good[:242])
+    env.raise_on_failure = True
+    try:
+        with pytest.raises(SimulationError, match="reset"):
+            env.step(np.zeros(22))
+    finally:
+        env.raise_on_failure = False
+    env.reset(seed=0)  # a new Manager: the env works again
+    assert env.step(np.zeros(22))[2] is False
+
+
 def test_report_csv(tmp_path):
     path = tmp_path / "l2m.csv"
     e = L2M2019Env(difficulty=0, report=path)
     e.reset()
     e.step(np.zeros(22))
     e.close()
-    rows = list(csv.reader(path.open()))
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
     assert len(rows) == 2 and len(rows[0]) == 4 + 22 + 339
 
 

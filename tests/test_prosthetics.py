@@ -18,6 +18,8 @@ from osim.env.gym_api import GymnasiumEnv
 from osim.env.prosthetics import ProstheticsEnv
 
 GOLDEN = ("ProstheticsEnv_d0_s11", "ProstheticsEnv_d0_s12", "ProstheticsEnv_d1_s11", "ProstheticsEnv_d1_s12")
+# files replayed twice in a row (one per difficulty; the physics costs ~3 s per episode)
+SECOND_EPISODE = ("ProstheticsEnv_d0_s12", "ProstheticsEnv_d1_s11")
 TOL = 1e-8
 ENV_CLASS = "osim.env.prosthetics:ProstheticsEnv"
 TESTS = Path(__file__).resolve().parent
@@ -94,7 +96,7 @@ def golden_reset_kwargs(golden: dict) -> dict:
 
 
 def golden_errors(golden_dir: str) -> dict:
-    """Two episodes per golden file, all files in one process (each after the previous ones)."""
+    """Every golden file (SECOND_EPISODE ones twice), all in one process, each after the previous ones."""
     env = ProstheticsEnv()
     out = {}
     for name in GOLDEN:
@@ -102,7 +104,8 @@ def golden_errors(golden_dir: str) -> dict:
         ctor = golden["meta"]["ctor"]
         env.change_model(difficulty=ctor["difficulty"], seed=ctor["seed"])
         kwargs = golden_reset_kwargs(golden)
-        out[name] = [replay_golden(env, golden, reset_kwargs=kwargs) for _ in range(2)]
+        out[name] = [replay_golden(env, golden, reset_kwargs=kwargs)
+                     for _ in range(2 if name in SECOND_EPISODE else 1)]
     env.close()
     return out
 
@@ -132,10 +135,17 @@ def golden_results(reference):
 
 @pytest.mark.reference
 @pytest.mark.parametrize("name", GOLDEN)
-def test_golden_first_and_second_episode(golden_results, name):
-    first, second = golden_results[name]
-    assert all(v <= TOL for v in first.values()), first
-    assert all(v <= TOL for v in second.values()), second
+def test_golden_episodes(golden_results, name):
+    """Every step's obs, reward, done and state-description leaf within 1e-8 (in practice: identical).
+
+    The files run one after another on one env (difficulty switched with
+    change_model), and SECOND_EPISODE files twice in a row: the history of
+    the process does not matter (the original drifted by ~2e-3).
+    """
+    episodes = golden_results[name]
+    assert len(episodes) == (2 if name in SECOND_EPISODE else 1)
+    for err in episodes:
+        assert all(v <= TOL for v in err.values()), err
 
 
 def test_zero_action_rollouts_match_spec():

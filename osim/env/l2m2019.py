@@ -1,6 +1,7 @@
 """L2M2019Env: NeurIPS 2019 "Learn to Move - Walk Around" (spec section 7)."""
 from __future__ import annotations
 
+import copy
 import logging
 import math
 from functools import lru_cache
@@ -11,6 +12,8 @@ from gymnasium import spaces
 
 from osim.env.base import OsimEnv, validate_action
 from osim.env.target_field import TargetField, n_targets_bound
+from osim.models import model_path
+from osim.simulator import SimulationError
 
 __all__ = ["L2M2019Env", "INIT_POSE", "INIT_POSE_FIELDS", "MUSCLES", "ACTION_NAMES", "ACT2MUS", "MODELS"]
 
@@ -223,12 +226,17 @@ class L2M2019Env(OsimEnv):
     Pre-drawing means an unseeded follow-up episode continues from a
     different stream position than the original.
 
+    A failed simulation step (OpenSim raises or the state turns NaN) ends the
+    episode: ``done``, reward 0, the last good observation and
+    ``info["failure"]``; ``raise_on_failure=True`` raises
+    :class:`~osim.simulator.SimulationError` as the original did (Q9).
+
     **Arguments.** ``L2M2019Env(visualize=False, integrator_accuracy=5e-5,
-    difficulty=3, seed=None, report=None, model='3D', obs_as_dict=True)``
-    (``visualize`` defaulted to True in the original, Q5; ``model`` and
-    ``obs_as_dict`` are additions: the initial model and the default of
-    ``obs_as_dict`` in ``reset``/``step``; ``report`` is a CSV path, see
-    :class:`~osim.env.base.OsimEnv`). ``reset(project=True, seed=None,
+    difficulty=3, seed=None, report=None, model='3D', obs_as_dict=True,
+    raise_on_failure=False)`` (``visualize`` defaulted to True in the
+    original, Q5; ``model`` and ``obs_as_dict`` are additions: the initial
+    model and the default of ``obs_as_dict`` in ``reset``/``step``;
+    ``report`` is a CSV path, see :class:`~osim.env.base.OsimEnv`). ``reset(project=True, seed=None,
     init_pose=None, obs_as_dict=None, scenario=None)``; ``step(action,
     project=True, obs_as_dict=None)``; ``change_model(model='3D',
     difficulty=3, seed=None)`` reloads only if the model changes, sets the
@@ -249,18 +257,16 @@ class L2M2019Env(OsimEnv):
         report=None,
         model: str = "3D",
         obs_as_dict: bool = True,
+        raise_on_failure: bool = False,
     ) -> None:
         self.model = self._check_model(model)
         self.difficulty = self._check_difficulty(difficulty)
         self.time_limit = self._time_limit_of(self.difficulty)
         self.obs_as_dict = self._check_flag("obs_as_dict", obs_as_dict)
-        from osim.models import model_path
-
         super().__init__(model_path(MODELS[self.model]), visualize=visualize,
-                         integrator_accuracy=integrator_accuracy, report=report)
+                         integrator_accuracy=integrator_accuracy, report=report, raise_on_failure=raise_on_failure)
         self._field = TargetField(self.difficulty, dt=DT)
-        # the field draws from the env's generator: seeding the env seeds the field
-        self._field._rng = self.np_random
+        self._field._rng = self.np_random  # seeding the env seeds the field's draws
         self._episode_ready = False
         if seed is not None:
             self.seed(seed)
@@ -304,7 +310,8 @@ class L2M2019Env(OsimEnv):
             pose = np.asarray(init_pose)
         except Exception as exc:
             raise TypeError(f"init_pose could not be converted to 12 numbers: {exc}") from exc
-        if pose.dtype == object or not (np.issubdtype(pose.dtype, np.integer) or np.issubdtype(pose.dtype, np.floating)):
+        real = np.issubdtype(pose.dtype, np.integer) or np.issubdtype(pose.dtype, np.floating)
+        if pose.dtype == object or not real:
             raise TypeError(f"init_pose must hold real numbers, got dtype {pose.dtype}")
         if pose.shape != (12,):
             raise ValueError(f"init_pose must have 12 values ({', '.join(INIT_POSE_FIELDS)}); got shape {pose.shape}")
@@ -360,8 +367,6 @@ class L2M2019Env(OsimEnv):
         model = self._check_model(model)
         difficulty = self._check_difficulty(difficulty)
         if model != self.model:
-            from osim.models import model_path
-
             self.load_model(model_path(MODELS[model]))
             self.model = model
         self.set_difficulty(difficulty)
@@ -380,6 +385,7 @@ class L2M2019Env(OsimEnv):
     # -------------------------------------------------------------- scenario
     def draw_scenario(self) -> dict:
         n = n_targets_bound(self.difficulty, self.spec.timestep_limit, DT)
+        self._field._rng = self.np_random  # the field draws from the env's generator (seeded with the env)
         self._field.reset(n_draw=n if self.difficulty else None, version=self.difficulty)
         return self._field.scenario
 
@@ -435,8 +441,8 @@ class L2M2019Env(OsimEnv):
             if name not in self._locked:
                 speeds[name] = pose[index]
         self.init_pose = pose
-        obs = self._reset_physics(True, coordinates=coordinates, speeds=speeds)
-        return self._output(obs, project, obs_as_dict)
+        vector = self._reset_physics(True, coordinates=coordinates, speeds=speeds)
+        return self._output(vector, project, obs_as_dict)
 
     def on_reset(self) -> None:
         self.t = 0.0
@@ -476,11 +482,22 @@ class L2M2019Env(OsimEnv):
         project = self._check_flag("project", project)
         obs_as_dict = self.obs_as_dict if obs_as_dict is None else self._check_flag("obs_as_dict", obs_as_dict)
         excitations = validate_action(action, len(ACTION_NAMES), ACTION_NAMES)
+        if self.sim.failed:
+            why = "the last step failed; reset() before stepping again"
+            if self.raise_on_failure:
+                raise SimulationError(why)
+            return self._failed_step(why, project, obs_as_dict)
         self.before_step()
         if self.keep_prev_state_desc:
             self._prev_desc = self.get_state_desc()
         self.actuate(excitations)
-        self.sim.step()
+        try:
+            self.sim.step()
+        except SimulationError as exc:
+            if self.raise_on_failure:
+                raise
+            _log.warning("L2M2019Env: simulation failure, episode ended: %s", exc)
+            return self._failed_step(str(exc), project, obs_as_dict)
         reads = self._read()
         self._accumulate(reads)
         due = self._footstep_due()
@@ -498,9 +515,20 @@ class L2M2019Env(OsimEnv):
         return [self._output(vector, project, obs_as_dict), reward, done, {"reward_terms": terms}]
 
     def _output(self, vector: np.ndarray, project: bool, obs_as_dict: bool):
+        self._last_vector = vector
+        self._last_obs = self.get_state_desc() if not project else (
+            self._dict_from_vector(vector) if obs_as_dict else vector)
+        return self._last_obs
+
+    def _failed_step(self, why: str, project: bool, obs_as_dict: bool):
+        """A failed simulation step ends the episode: reward 0, the last good observation, ``info["failure"]``."""
         if not project:
-            return self.get_state_desc()
-        return self._dict_from_vector(vector) if obs_as_dict else vector
+            obs = copy.deepcopy(self._last_obs)
+        elif obs_as_dict:
+            obs = self._dict_from_vector(self._last_vector)
+        else:
+            obs = self._last_vector.copy()
+        return [obs, 0.0, True, {"failure": why, "reward_terms": {}}]
 
     def actuate(self, excitations: np.ndarray) -> None:
         """Excitations in the challenge's order -> the model's muscles (spec 7.3)."""
