@@ -12,45 +12,88 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["record_episode", "save_record", "load_record", "replay"]
+__all__ = ["record_episode", "run_episode", "save_record", "load_record", "replay"]
 
 
-def record_episode(env, actions: np.ndarray, stop_when_done: bool = True, **reset_kwargs: Any) -> dict:
-    """Reset ``env`` (classic API) with ``reset_kwargs`` and feed it ``actions``."""
-    obs0 = np.asarray(env.reset(**reset_kwargs), dtype=np.float64)
-    obs, rewards, dones, fed = [], [], [], []
-    for action in actions:
-        o, r, d, _info = env.step(action)
-        obs.append(np.asarray(o, dtype=np.float64))
-        rewards.append(r)
-        dones.append(d)
-        fed.append(np.asarray(action, dtype=np.float64))
-        if d and stop_when_done:
+def record_episode(env, actions, stop_when_done: bool = True, details: bool = True, **reset_kwargs: Any) -> dict:
+    """Reset ``env`` (classic API) with ``reset_kwargs`` and feed it ``actions`` (an array).
+
+    With ``details`` the record also holds, per step, the coordinate values
+    (``joints``, names in ``joint_names``), muscle activations, ground
+    reaction forces on the feet (``grf``, N, names in ``grf_names``), the
+    pelvis position and the reward terms: what :func:`osim.plot.plot_episode`
+    draws.
+    """
+    return run_episode(env, lambda _obs, k: actions[k], len(actions), stop_when_done, details, **reset_kwargs)
+
+
+def run_episode(env, controller, steps: int, stop_when_done: bool = True, details: bool = True,
+                progress=None, **reset_kwargs: Any) -> dict:
+    """Run ``controller(obs, k) -> action`` for up to ``steps`` steps; returns the record."""
+    sim = env.sim
+    obs = env.reset(**reset_kwargs)
+    obs0 = np.asarray(obs, dtype=np.float64)
+    feet = [f for f in sim.force_names if f.startswith(("foot", "pros_foot"))]
+    rows: dict[str, list] = {k: [] for k in ("obs", "rewards", "dones", "actions", "joints", "activations",
+                                             "grf", "pelvis")}
+    terms: dict[str, list] = {}
+    for k in range(steps):
+        action = np.asarray(controller(obs, k), dtype=np.float64)
+        obs, reward, done, info = env.step(action)
+        rows["obs"].append(np.asarray(obs, dtype=np.float64))
+        rows["rewards"].append(reward)
+        rows["dones"].append(done)
+        rows["actions"].append(action)
+        if details:
+            rows["joints"].append(sim.q())
+            rows["activations"].append(sim.muscle_activations())
+            rows["grf"].append([[-v for v in sim.force_record(f)[0:3]] for f in feet])
+            if "pelvis" in sim.body_names:
+                rows["pelvis"].append(sim.body_position("pelvis"))
+            for name, value in info.get("reward_terms", {}).items():
+                terms.setdefault(name, [0.0] * k).append(value)
+            for name in terms:
+                if len(terms[name]) < k + 1:
+                    terms[name].append(0.0)
+        if progress is not None:
+            progress(k + 1)
+        if done and stop_when_done:
             break
-    return {
+    record = {
         "env": type(env).__name__,
-        "reset_kwargs": reset_kwargs,
+        "reset_kwargs": {k: v for k, v in reset_kwargs.items() if k != "scenario"},
         "scenario": env.scenario,
-        "actions": np.array(fed),
+        "dt": sim.step_size,
         "obs0": obs0,
-        "obs": np.array(obs),
-        "rewards": np.array(rewards),
-        "dones": np.array(dones),
     }
+    for key, values in rows.items():
+        if values:
+            record[key] = np.array(values, dtype=bool if key == "dones" else np.float64)
+    if details:
+        record["joint_names"] = list(sim.coordinate_names)
+        record["muscle_names"] = list(sim.muscle_names)
+        record["grf_names"] = feet
+        record["reward_terms"] = {name: np.array(v) for name, v in terms.items()}
+    return record
 
 
 def save_record(path: str | Path, record: dict, **meta: Any) -> None:
     """Write a record to ``path`` (``.npz``); extra keywords go into its metadata."""
     arrays = {k: v for k, v in record.items() if isinstance(v, np.ndarray)}
-    info = {k: v for k, v in record.items() if not isinstance(v, np.ndarray)}
+    arrays.update({f"reward_terms/{k}": v for k, v in record.get("reward_terms", {}).items()})
+    info = {k: v for k, v in record.items() if not isinstance(v, np.ndarray) and k != "reward_terms"}
     info.update(meta)
     np.savez_compressed(path, meta=json.dumps(info), **arrays)
 
 
 def load_record(path: str | Path) -> dict:
+    """Read a record written by :func:`save_record`."""
     with np.load(path) as data:
-        record = {k: data[k] for k in data.files if k != "meta"}
+        record = {k: data[k] for k in data.files if k != "meta" and not k.startswith("reward_terms/")}
+        terms = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("reward_terms/")}
         record.update(json.loads(str(data["meta"])))
+    if terms:
+        record["reward_terms"] = terms
     return record
 
 
@@ -59,4 +102,4 @@ def replay(env, record: dict) -> dict:
     kwargs = dict(record.get("reset_kwargs", {}))
     kwargs.pop("seed", None)
     kwargs["scenario"] = record["scenario"]
-    return record_episode(env, record["actions"], stop_when_done=False, **kwargs)
+    return record_episode(env, record["actions"], stop_when_done=False, details=False, **kwargs)

@@ -44,3 +44,24 @@ def test_cli_run_prints_a_summary():
 def test_cli_errors_say_what_to_do():
     res = CliRunner().invoke(main, ["run", "Nope"])
     assert res.exit_code == 2 and "unknown env 'Nope'" in res.output
+
+
+def test_episode_record_roundtrip(tmp_path):
+    from osim.env import L2RunEnv
+    from osim.record import load_record, record_episode, save_record
+
+    env = L2RunEnv()
+    actions = random_workload(18, 8, seed=1)
+    rec = record_episode(env, actions)
+    assert rec["joints"].shape == (8, 10) and rec["activations"].shape == (8, 18)
+    assert rec["grf"].shape == (8, 2, 3) and rec["grf_names"] == ["foot_r", "foot_l"]
+    assert rec["grf"][0, 0, 1] > 0  # the ground pushes the right foot up
+    assert rec["pelvis"].shape == (8, 3) and list(rec["reward_terms"]) == ["forward"]
+    path = tmp_path / "ep.npz"
+    save_record(path, rec, note="x")
+    back = load_record(path)
+    assert back["note"] == "x" and back["joint_names"] == rec["joint_names"]
+    for key in ("obs", "joints", "activations", "grf", "pelvis", "rewards"):
+        assert (back[key] == rec[key]).all()
+    assert (back["reward_terms"]["forward"] == rec["reward_terms"]["forward"]).all()
+    env.close()
