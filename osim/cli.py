@@ -10,7 +10,6 @@ import numpy as np
 
 from osim.registration import ENVS
 
-CONTROLLERS = ("random", "zero")
 
 
 def _env_names() -> list[str]:
@@ -37,46 +36,140 @@ def list_envs() -> None:
         env.close()
 
 
+def _make_env(env_name: str, **kwargs):
+    from osim.bench import make_classic_env
+
+    try:
+        return make_classic_env(env_name, **kwargs)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="ENV") from None
+
+
+def _controller(name: str, env, seed: int):
+    from osim.controllers import make_controller
+
+    try:
+        return make_controller(name, env, seed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--controller") from None
+
+
+def _reset_kwargs(env, controller: str) -> dict:
+    """The reflex controller walks from the challenge example's initial pose."""
+    if controller == "reflex":
+        from osim.env.l2m2019 import EXAMPLE_INIT_POSE
+
+        return {"init_pose": EXAMPLE_INIT_POSE}
+    return {}
+
+
+_controller_option = click.option(
+    "--controller", default="random", show_default=True, metavar="random|zero|reflex|PATH",
+    help="random: uniform excitations; zero: all muscles off; reflex: the 2019 reflex "
+         "controller (L2M2019Env); PATH: a policy saved by scripts/train.py.")
+
+
 @main.command("run")
 @click.argument("env_name", metavar="ENV")
-@click.option("--controller", type=click.Choice(CONTROLLERS), default="random", show_default=True,
-              help="random: uniform excitations; zero: all muscles off.")
+@_controller_option
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Stop after this many steps (default: the env's time limit).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seeds the env and the random controller.")
+@click.option("--record", "record_path", type=click.Path(dir_okay=False), default=None,
+              help="Save the episode (.npz) for `osim-rl plot` and `osim-rl video`.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def run(env_name: str, controller: str, steps: int | None, seed: int, progress: bool) -> None:
+def run(env_name: str, controller: str, steps: int | None, seed: int, record_path: str | None,
+        progress: bool) -> None:
     """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) and print a summary."""
     from tqdm import tqdm
 
-    from osim.bench import make_classic_env
+    from osim.record import run_episode, save_record
 
-    try:
-        env = make_classic_env(env_name)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="ENV") from None
-    rng = np.random.RandomState(seed)
+    env = _make_env(env_name)
+    policy = _controller(controller, env, seed)
     limit = steps or env.spec.timestep_limit
-    env.reset(seed=seed)
-    total, n, done = 0.0, 0, False
     t0 = time.perf_counter()
     with tqdm(total=limit, desc=env_name, unit="step", disable=not progress, file=sys.stderr) as bar:
-        while not done and n < limit:
-            if controller == "random":
-                action = rng.uniform(0.0, 1.0, env.get_action_space_size())
-            else:
-                action = np.zeros(env.get_action_space_size())
-            _obs, reward, done, _info = env.step(action)
-            total += reward
-            n += 1
-            bar.update(1)
+        record = run_episode(env, policy, limit, details=record_path is not None, progress=lambda k: bar.update(1),
+                             seed=seed, **_reset_kwargs(env, controller))
     elapsed = time.perf_counter() - t0
+    n, total = len(record["rewards"]), float(np.sum(record["rewards"]))
     pelvis_x = env.sim.body_position("pelvis")[0] if "pelvis" in env.sim.body_names else float("nan")
     why = "fell" if env.is_done() else ("time limit" if n >= env.spec.timestep_limit else "step budget")
     click.echo(f"{env_name}: {n} steps ({why}), return {total:.4f}, pelvis x {pelvis_x:.3f} m, "
                f"{n / elapsed:.1f} steps/s")
+    if record_path:
+        save_record(record_path, record, controller=controller, seed=seed)
+        click.echo(f"episode saved to {record_path}")
     env.close()
+
+
+@main.command("video")
+@click.argument("env_name", metavar="ENV")
+@_controller_option
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default="run.mp4", show_default=True,
+              help="Output file: .mp4 or .gif.")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Default: the env's time limit.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--fps", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Frames per second of the video (the simulation runs at 100 steps/s).")
+@click.option("--every", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Draw a frame every N steps.")
+@click.option("--size", default="640x480", show_default=True, help="WIDTHxHEIGHT in pixels.")
+@click.option("--view", type=click.Choice(["side", "front", "top"]), default="side", show_default=True)
+def video(env_name, controller, out_path, steps, seed, fps, every, size, view) -> None:
+    """Record a video of one episode of ENV, drawn offscreen (no display needed)."""
+    from tqdm import tqdm
+
+    try:
+        import imageio.v2 as imageio
+    except ImportError:
+        raise click.ClickException('video needs imageio: pip install "osim-rl[video]"') from None
+    from osim.render import Camera, render_scene
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("expected WIDTHxHEIGHT, e.g. 640x480", param_hint="--size") from None
+    suffix = out_path.rsplit(".", 1)[-1].lower()
+    if suffix not in ("mp4", "gif"):
+        raise click.BadParameter("the output must end in .mp4 or .gif", param_hint="--out")
+    env = _make_env(env_name)
+    policy = _controller(controller, env, seed)
+    camera = Camera(view=view)
+    limit = steps or env.spec.timestep_limit
+    obs = env.reset(seed=seed, **_reset_kwargs(env, controller))
+    draw = lambda: render_scene(env.render_scene(), camera=camera, width=width, height=height)  # noqa: E731
+    writer = imageio.get_writer(out_path, fps=fps) if suffix == "mp4" else imageio.get_writer(out_path, duration=1 / fps)
+    with writer, tqdm(total=limit, desc=f"video {env_name}", unit="step", file=sys.stderr) as bar:
+        writer.append_data(draw())
+        for k in range(limit):
+            obs, _reward, done, _info = env.step(policy(obs, k))
+            bar.update(1)
+            if (k + 1) % every == 0 or done:
+                writer.append_data(draw())
+            if done:
+                break
+    click.echo(f"wrote {out_path} ({k + 1} steps)")
+    env.close()
+
+
+@main.command("plot")
+@click.argument("record_path", metavar="RECORD.npz", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="Image file (.png, .pdf, .svg); default: next to the record, .png.")
+def plot(record_path: str, out_path: str | None) -> None:
+    """Plot a recorded episode (from `osim-rl run --record`): joints, activations, forces, path, rewards."""
+    try:
+        from osim.plot import plot_episode
+    except ImportError:
+        raise click.ClickException('plot needs matplotlib: pip install "osim-rl[video]"') from None
+    from osim.record import load_record
+
+    out_path = out_path or str(record_path).rsplit(".", 1)[0] + ".png"
+    plot_episode(load_record(record_path), path=out_path)
+    click.echo(f"wrote {out_path}")
 
 
 @main.command("bench")

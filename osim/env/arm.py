@@ -80,7 +80,11 @@ class Arm2DEnv(OsimEnv):
 
     **Episode.** Starts from the model's default pose (arm hanging, elbow
     straight), muscles in equilibrium, target placed. No failure
-    termination: ``done`` only at the time limit of 200 steps (2 s).
+    termination: ``done`` only at the time limit of 200 steps (2 s). A
+    failed simulation step (OpenSim raises or the state turns NaN) ends the
+    episode: ``done``, reward 0, the last observation returned and
+    ``info["failure"]``; ``raise_on_failure=True`` raises
+    :class:`~osim.simulator.SimulationError` as the original did (Q9).
 
     The reset observation shows the episode's **new** target. The original
     computed it before drawing the target, so it showed the previous
@@ -97,7 +101,9 @@ class Arm2DEnv(OsimEnv):
     it (any two finite numbers).
 
     **Arguments.** ``Arm2DEnv(visualize=False, integrator_accuracy=5e-5,
-    report=None, obs_as_dict=True)``; ``obs_as_dict`` is the default of
+    report=None, obs_as_dict=True, raise_on_failure=False)`` (``visualize``
+    defaulted to True in the original, Q5; ``report`` is a CSV path, see
+    :class:`~osim.env.base.OsimEnv`); ``obs_as_dict`` is the default of
     ``reset``/``step`` (an osim-rl addition: ``Arm2DEnv(obs_as_dict=False)``
     returns vectors by default, like the original's ``Arm2DVecEnv``; the
     Gymnasium face uses it). ``reset(project=True, seed=None, scenario=None,
@@ -117,9 +123,11 @@ class Arm2DEnv(OsimEnv):
         integrator_accuracy: float = 5e-5,
         report=None,
         obs_as_dict: bool = True,
+        raise_on_failure: bool = False,
     ) -> None:
         self.obs_as_dict = _as_bool(obs_as_dict, "obs_as_dict")
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
+                         raise_on_failure=raise_on_failure)
 
     # ---------------------------------------------------------------- model
     def edit_model(self, model) -> None:
@@ -154,14 +162,16 @@ class Arm2DEnv(OsimEnv):
             scenario = self.scenario
         self._begin_episode(seed, scenario)
         obs = self._reset_physics(project)
-        return self.get_observation_dict() if project and as_dict else obs
+        if project and as_dict:
+            obs = self._last_obs = self.get_observation_dict()
+        return obs
 
     def step(self, action, project: bool = True, obs_as_dict: bool | None = None):
         """One 10 ms step; returns ``[obs, reward, done, info]`` (obs as in :meth:`reset`)."""
         as_dict = self._resolve_obs_as_dict(obs_as_dict)
         result = super().step(action, project=project)
-        if project and as_dict:
-            result[0] = self.get_observation_dict()
+        if project and as_dict and "failure" not in result[3]:
+            result[0] = self._last_obs = self.get_observation_dict()
         return result
 
     def draw_scenario(self) -> dict:

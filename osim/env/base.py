@@ -388,8 +388,18 @@ class OsimEnv:
         return self._prev_desc
 
     def render(self, mode: str = "human") -> None:
-        """Classic API: visualisation happens in OpenSim's window (``visualize=True``)."""
+        """Classic API: visualisation happens in OpenSim's window (``visualize=True``).
+
+        For images use the Gymnasium face's ``render_mode="rgb_array"``, or
+        ``osim.render.render_scene(env.render_scene())``.
+        """
         return None
+
+    def render_scene(self) -> dict:
+        """What :mod:`osim.render` draws: the simulator's scene plus task items (override to add)."""
+        scene = self.sim.scene()
+        scene["text"] = [f"{type(self).__name__}  t = {self.sim.time:.2f} s"]
+        return scene
 
     def close(self) -> None:
         """Release the simulator."""

@@ -37,7 +37,13 @@ class GymnasiumEnv(gym.Env):
         simulator reads per step, so it is off where the challenge used
         vectors and on where it used dicts.
     render_mode:
-        None (rendering lands with the renderer).
+        ``None``; ``"human"``: OpenSim's visualizer window (``visualize=True``;
+        without a display it warns once and runs headless); ``"rgb_array"``:
+        :meth:`render` returns an image drawn offscreen from the model's state
+        (no display, no GPU; see :mod:`osim.render`).
+    camera, width, height:
+        For ``"rgb_array"``: a :class:`osim.render.Camera` (default: side view
+        following the pelvis) and the image size in pixels.
     **kwargs:
         Passed to the classic constructor (``integrator_accuracy``, ...).
 
@@ -45,12 +51,17 @@ class GymnasiumEnv(gym.Env):
     episode's ``scenario`` after reset.
     """
 
-    metadata = {"render_modes": []}
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 100}
 
-    def __init__(self, env_class: str | type, state_desc_in_info: bool = False, render_mode=None, **kwargs: Any):
+    def __init__(self, env_class: str | type, state_desc_in_info: bool = False, render_mode=None,
+                 camera=None, width: int = 640, height: int = 480, **kwargs: Any):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: {self.metadata['render_modes'] or 'None'}")
+            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: "
+                             f"{', '.join(self.metadata['render_modes'])} or None")
         self.render_mode = render_mode
+        self.camera, self.width, self.height = camera, int(width), int(height)
+        if render_mode == "human":
+            kwargs["visualize"] = True
         self.env = _resolve(env_class)(**kwargs)
         self.state_desc_in_info = bool(state_desc_in_info)
         self.action_space = self.env.action_space
@@ -73,6 +84,14 @@ class GymnasiumEnv(gym.Env):
         if self.state_desc_in_info:
             info["state_desc"] = self.env.get_state_desc()
         return np.asarray(obs, dtype=np.float64), float(reward), terminated, truncated, info
+
+    def render(self):
+        """``rgb_array``: an (height, width, 3) uint8 image of the current state; ``human``: None."""
+        if self.render_mode == "rgb_array":
+            from osim.render import render_scene
+
+            return render_scene(self.env.render_scene(), camera=self.camera, width=self.width, height=self.height)
+        return None
 
     def close(self) -> None:
         if getattr(self, "env", None) is not None:

@@ -212,6 +212,12 @@ class RunEnv(OsimEnv):
     def before_step(self) -> None:
         self._prev_pelvis_tx = self.sim.q()[self._pelvis_cols[1]]
 
+    def render_scene(self) -> dict:
+        scene = super().render_scene()
+        scene["obstacles"] = [c for c in scene["contacts"] if c["name"].endswith("-contact")]
+        scene["contacts"] = [c for c in scene["contacts"] if not c["name"].endswith("-contact")]
+        return scene
+
     def ligament_forces(self) -> np.ndarray:
         """The generalized forces of the six joint-limit ligaments (N m)."""
         return np.array([self.sim.force_record(name)[0] for name in _LIGAMENTS])
