@@ -36,17 +36,21 @@ class BenchResult:
 
 
 def make_classic_env(name: str, **kwargs):
-    """A classic env from its class name (``L2RunEnv``) or Gymnasium ID (``osim/L2Run-v0``)."""
+    """A classic env from its class name (``L2RunEnv``) or Gymnasium ID (``osim/L2Run-v0``).
+
+    The registered constructor defaults apply (e.g. vector observations for
+    L2M2019Env and Arm2DEnv); ``kwargs`` override them.
+    """
     import importlib
 
     from osim.registration import ENVS
 
-    for env_id, (target, _limit, _defaults) in ENVS.items():
-        cls_name = target.partition(":")[2]
-        if name in (env_id, cls_name, env_id.split("/")[1]):
-            module, _, attr = target.partition(":")
-            return getattr(importlib.import_module(module), attr)(**kwargs)
-    known = ", ".join(t.partition(":")[2] for t, _l, _d in ENVS.values())
+    for env_id, entry in ENVS.items():
+        if name in (env_id, entry.class_name, env_id.split("/")[1]):
+            module, _, attr = entry.entry.partition(":")
+            # the registered defaults (vector observations) suit tools too
+            return getattr(importlib.import_module(module), attr)(**{**entry.kwargs, **kwargs})
+    known = ", ".join(e.class_name for e in ENVS.values())
     raise ValueError(f"unknown env {name!r}; known: {known} (or their Gymnasium IDs)")
 
 

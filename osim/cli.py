@@ -13,7 +13,7 @@ from osim.registration import ENVS
 
 
 def _env_names() -> list[str]:
-    return [target.partition(":")[2] for target, _l, _d in ENVS.values()]
+    return [e.class_name for e in ENVS.values()]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,11 +28,10 @@ def list_envs() -> None:
     from osim.bench import make_classic_env
 
     click.echo(f"{'env':<14} {'gymnasium id':<20} {'obs':>5} {'act':>5} {'steps':>6}")
-    for env_id, (target, limit, _d) in ENVS.items():
+    for env_id, entry in ENVS.items():
         env = make_classic_env(env_id)
-        name = target.partition(":")[2]
-        click.echo(f"{name:<14} {env_id:<20} {env.get_observation_space_size():>5} "
-                   f"{env.get_action_space_size():>5} {limit:>6}")
+        click.echo(f"{entry.class_name:<14} {env_id:<20} {env.get_observation_space_size():>5} "
+                   f"{env.get_action_space_size():>5} {env.spec.timestep_limit:>6}")
         env.close()
 
 

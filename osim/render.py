@@ -11,7 +11,9 @@ Scene
 -----
 A mapping with any of these keys (all optional; unknown keys are an error).
 Coordinates are ground-frame metres: +X forward, +Y up, +Z to the model's
-right.
+right. Wherever a ``((x, y, z), radius)`` pair is expected, a dict
+``{"center": (x, y, z), "radius": r, "name": ...}`` (name optional) or, for a
+whole list, an ``(N, 4)`` array of ``x, y, z, radius`` rows will do too.
 
 ``"segments"``
     list of ``((x0, y0, z0), (x1, y1, z1))`` bone segments, drawn as
@@ -222,11 +224,10 @@ def _project(p: np.ndarray, view: str, right_on_top: bool) -> tuple[np.ndarray, 
 
 
 class _View:
-    """Pixel mapping of one frame (at the supersampled size)."""
+    """Mapping of one frame from world to pixel coordinates (at the output size)."""
 
     def __init__(self, camera: Camera, follow: np.ndarray, width: int, height: int) -> None:
         self.cam = camera
-        self.k = camera.antialias
         self.width, self.height = width, height
         self.s = camera.scale if camera.scale is not None else height / 2.5
         fh, fv, fd = _project(follow, camera.view, camera.right_leg_on_top)
@@ -240,14 +241,22 @@ class _View:
         self.depth_ref = float(fd)
         self.eps = _DEPTH_EPS[camera.view]
 
-    def pixels(self, p: np.ndarray, k: int | None = None) -> np.ndarray:
-        """World points (..., 3) -> pixel coordinates (..., 2) at scale k (default: supersampled)."""
-        k = self.k if k is None else k
+    def px(self, h: Any) -> Any:
+        return 0.5 * self.width + (h - self.hc) * self.s
+
+    def py(self, v: Any) -> Any:
+        return 0.5 * self.height - (v - self.vc) * self.s
+
+    def pixels(self, p: np.ndarray) -> np.ndarray:
+        """World points (..., 3) -> pixel coordinates (..., 2): column, row."""
         h, v, _d = _project(p, self.cam.view, self.cam.right_leg_on_top)
         out = np.empty(p.shape[:-1] + (2,), dtype=np.float64)
-        out[..., 0] = k * (0.5 * self.width + (h - self.hc) * self.s)
-        out[..., 1] = k * (0.5 * self.height - (v - self.vc) * self.s)
+        out[..., 0] = self.px(h)
+        out[..., 1] = self.py(v)
         return out
+
+    def depth(self, p: np.ndarray) -> np.ndarray:
+        return _project(p, self.cam.view, self.cam.right_leg_on_top)[2]
 
     def group(self, depth: float) -> int:
         """0: far side (drawn first, darker), 1: middle, 2: near side."""
@@ -256,9 +265,6 @@ class _View:
         if depth > self.depth_ref + self.eps:
             return 2
         return 1
-
-    def depth(self, p: np.ndarray) -> np.ndarray:
-        return _project(p, self.cam.view, self.cam.right_leg_on_top)[2]
 
 
 def project_points(points: Any, camera: Camera | None = None, follow: Any = None,
@@ -279,7 +285,7 @@ def project_points(points: Any, camera: Camera | None = None, follow: Any = None
         p = p[None, :]
     if p.ndim != 2 or p.shape[1] != 3:
         raise ValueError(f"points must be an (N, 3) array of coordinates, got shape {p.shape}")
-    return _View(camera, f, width, height).pixels(p, k=1)
+    return _View(camera, f, width, height).pixels(p)
 
 
 # ---------------------------------------------------------------- scene input
@@ -336,11 +342,18 @@ def _spheres(value: Any, key: str) -> tuple[np.ndarray, np.ndarray]:
         radii = np.empty(len(items))
         for i, item in enumerate(items):
             try:
-                c, r = item
+                if isinstance(item, Mapping):
+                    extra = set(item) - {"center", "radius", "name"}
+                    if extra or "center" not in item or "radius" not in item:
+                        raise ValueError
+                    c, r = item["center"], item["radius"]
+                else:
+                    c, r = item
                 centers[i] = np.asarray(c, dtype=np.float64)
                 radii[i] = float(r)
             except (TypeError, ValueError):
-                raise ValueError(f"{form}; item {i} is {item!r}") from None
+                raise ValueError(f"{form} (or dicts with 'center', 'radius' and optionally 'name'); "
+                                 f"item {i} is {item!r}") from None
     for i in range(len(radii)):
         if not np.all(np.isfinite(centers[i])) or not math.isfinite(radii[i]):
             raise ValueError(f"scene[{key!r}][{i}] has non-finite values: centre {centers[i].tolist()}, "
@@ -466,13 +479,6 @@ def _parse(scene: Any) -> _Scene:
 
 # -------------------------------------------------------------------- drawing
 
-def activation_color(a: float) -> tuple[int, int, int]:
-    """Muscle colour for activation ``a``: blue (0) through purple to red (1); clipped to [0, 1]."""
-    a = min(max(float(a), 0.0), 1.0) if math.isfinite(a) else 0.0
-    c = _MUSCLE_0 + a * (_MUSCLE_1 - _MUSCLE_0)
-    return (int(round(c[0])), int(round(c[1])), int(round(c[2])))
-
-
 def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
     if f == 1.0:
         return c
@@ -480,11 +486,12 @@ def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=8)
-def _background(width: int, height: int):
-    Image, _d, _f = _pil()
+def _background(width: int, height: int) -> np.ndarray:
     t = np.linspace(0.0, 1.0, height)[:, None]
     rows = (_BG_TOP[None, :] * (1 - t) + _BG_BOTTOM[None, :] * t).round().astype(np.uint8)
-    return Image.fromarray(np.ascontiguousarray(np.broadcast_to(rows[:, None, :], (height, width, 3))))
+    bg = np.ascontiguousarray(np.broadcast_to(rows[:, None, :], (height, width, 3)))
+    bg.flags.writeable = False
+    return bg
 
 
 @lru_cache(maxsize=16)
@@ -496,12 +503,81 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
+@lru_cache(maxsize=1024)
+def _text_masks(text: str, size: int, stroke: int):
+    """Cached alpha masks (float32, 0-1) of a text line, fill and outline (or None), and their offset."""
+    Image, ImageDraw, _f = _pil()
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text, stroke_width=stroke)
+    w, h = max(1, right - left), max(1, bottom - top)
+    fill = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(fill).text((-left, -top), text, fill=255, font=font)
+    outline = None
+    if stroke:
+        img = Image.new("L", (w, h), 0)
+        ImageDraw.Draw(img).text((-left, -top), text, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+        outline = np.asarray(img, dtype=np.float32)[:, :, None] / 255.0
+    return np.asarray(fill, dtype=np.float32)[:, :, None] / 255.0, outline, left, top
+
+
+def _clip_box(out: np.ndarray, x: int, y: int, h: int, w: int):
+    """Slices of ``out`` and of an (h, w) patch placed at (x, y), clipped to the frame (None if outside)."""
+    H, W = out.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (slice(y0, y1), slice(x0, x1)), (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x))
+
+
+def _blend(out: np.ndarray, x: int, y: int, alpha: np.ndarray, color) -> None:
+    boxes = _clip_box(out, x, y, alpha.shape[0], alpha.shape[1])
+    if boxes is None:
+        return
+    dst, src = boxes
+    a = alpha[src]
+    region = out[dst]
+    region[...] = (region * (1.0 - a) + np.asarray(color, dtype=np.float32) * a + 0.5).astype(np.uint8)
+
+
+def _paste(out: np.ndarray, x: int, y: int, patch: np.ndarray) -> None:
+    boxes = _clip_box(out, x, y, patch.shape[0], patch.shape[1])
+    if boxes is not None:
+        out[boxes[0]] = patch[boxes[1]]
+
+
+def _put_text(out: np.ndarray, x: float, y: float, text: str, size: int, color=_TEXT, stroke: int = 0) -> None:
+    if not text:
+        return
+    fill, outline, left, top = _text_masks(text, size, stroke)
+    px, py = int(round(x + left)), int(round(y + top))
+    if outline is not None:
+        _blend(out, px, py, outline, (255, 255, 255))
+    _blend(out, px, py, fill, color)
+
+
 @lru_cache(maxsize=4)
-def _legend_bar(w: int, h: int):
-    Image, _d, _f = _pil()
-    a = np.linspace(0.0, 1.0, w)[:, None]
+def _legend(width: int, height: int) -> np.ndarray:
+    """The activation colour bar with its labels, on a light panel."""
+    size = _label_size(height)
+    bw, bh = max(48, width // 7), max(5, height // 80)
+    pad = 4
+    panel = np.empty((bh + 2 * size + 4 * pad, bw + 2 * pad, 3), dtype=np.uint8)
+    panel[...] = (248, 248, 246)
+    a = np.linspace(0.0, 1.0, bw)[:, None]
     row = (_MUSCLE_0[None, :] + a * (_MUSCLE_1 - _MUSCLE_0)[None, :]).round().astype(np.uint8)
-    return Image.fromarray(np.ascontiguousarray(np.broadcast_to(row[None, :, :], (h, w, 3))))
+    by = pad + size + pad
+    panel[by:by + bh, pad:pad + bw] = row[None, :, :]
+    _put_text(panel, pad, pad, "activation", size)
+    _put_text(panel, pad, by + bh + 2, "0", size)
+    _put_text(panel, pad + bw - 0.6 * size, by + bh + 2, "1", size)
+    panel[[0, -1], :] = _INSET_EDGE
+    panel[:, [0, -1]] = _INSET_EDGE
+    panel.flags.writeable = False
+    return panel
+
+
+def _label_size(height: int) -> int:
+    return max(9, round(height / 44))
 
 
 def _nice_step(px_per_m: float, min_px: float, steps: Sequence[float]) -> float:
@@ -515,195 +591,260 @@ _MINOR_STEPS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 _MAJOR_STEPS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
-def _circle(draw, c: np.ndarray, r: float, fill=None, outline=None, width: int = 1) -> None:
+def _fill(out: np.ndarray, x0: float, y0: float, x1: float, y1: float, color) -> None:
+    """Fill the axis-aligned rectangle [x0, x1) x [y0, y1) (pixel edges, rounded, clipped)."""
+    H, W = out.shape[:2]
+    a, b = max(0, int(round(x0))), min(W, int(round(x1)))
+    c, d = max(0, int(round(y0))), min(H, int(round(y1)))
+    if b > a and d > c:
+        out[c:d, a:b] = color
+
+
+def _draw_ground(out: np.ndarray, view: _View, height_m: float, labels: list) -> None:
+    """Ground band (side/front) or checkerboard (top): axis-aligned fills, no antialiasing needed."""
+    W, H, s = view.width, view.height, view.s
+    h_lo, h_hi = view.hc - 0.5 * W / s, view.hc + 0.5 * W / s
+    major = _nice_step(s, 110.0, _MAJOR_STEPS)
+    i_range = range(math.floor(h_lo / major), math.floor(h_hi / major) + 1)
+    if view.cam.view == "top":
+        v_lo, v_hi = view.vc - 0.5 * H / s, view.vc + 0.5 * H / s
+        for i in i_range:
+            x0, x1 = view.px(i * major), view.px((i + 1) * major)
+            for j in range(math.floor(v_lo / major), math.floor(v_hi / major) + 1):
+                _fill(out, x0, view.py((j + 1) * major), x1, view.py(j * major),
+                      _TOP_A if (i + j) % 2 == 0 else _TOP_B)
+        return
+    gy = view.py(height_m)
+    if gy >= H:
+        return
+    for i in i_range:
+        _fill(out, view.px(i * major), gy, view.px((i + 1) * major), H, _GROUND_A if i % 2 == 0 else _GROUND_B)
+    if gy < 0:
+        return
+    _fill(out, 0, gy - 1, W, gy + 1, _GROUND_LINE)
+    minor = _nice_step(s, 36.0, _MINOR_STEPS)
+    for i in range(math.floor(h_lo / minor), math.floor(h_hi / minor) + 1):
+        x = view.px(i * minor)
+        _fill(out, x - 0.5, gy, x + 0.5, gy + 5, _TICK)
+    sign = -1.0 if view.cam.view == "front" else 1.0   # front view: h = -z
+    for i in i_range:
+        hm = i * major
+        x = view.px(hm)
+        _fill(out, x - 1, gy, x + 1, gy + 10, _GROUND_LINE)
+        labels.append((x + 4, gy + 4, f"{sign * hm + 0.0:g} m"))
+
+
+class _Body:
+    """The scene's visible body primitives in output pixels, in three depth groups, and their bounding box."""
+
+    def __init__(self, view: _View, sc: _Scene) -> None:
+        s = view.s
+        W, H = view.width, view.height
+        self.bone_w = _BONE_WIDTH * s
+        self.muscle_w = _MUSCLE_WIDTH * s
+        self.groups: list[dict[str, list]] = [
+            {"obstacles": [], "segments": [], "spheres": [], "muscles": [], "contacts": []} for _ in range(3)]
+        lo, hi = [], []
+
+        def keep(xmin, ymin, xmax, ymax):
+            """Which items overlap the frame; extends the bounding box with them."""
+            ok = (xmax >= 0) & (xmin <= W) & (ymax >= 0) & (ymin <= H)
+            if ok.any():
+                lo.append((xmin[ok].min(), ymin[ok].min()))
+                hi.append((xmax[ok].max(), ymax[ok].max()))
+            return ok
+
+        if len(sc.segments):
+            pix = view.pixels(sc.segments)
+            m = 0.5 * self.bone_w + 2
+            ok = keep(pix[..., 0].min(axis=1) - m, pix[..., 1].min(axis=1) - m,
+                      pix[..., 0].max(axis=1) + m, pix[..., 1].max(axis=1) + m)
+            depth = view.depth(sc.segments.mean(axis=1))
+            for i in np.flatnonzero(ok):
+                self.groups[view.group(float(depth[i]))]["segments"].append(pix[i])
+        for key in ("obstacles", "spheres", "contacts"):
+            centers, radii = getattr(sc, key)
+            if len(radii):
+                pix = view.pixels(centers)
+                r = np.maximum(radii * s, 2.0)
+                ok = keep(pix[:, 0] - r - 2, pix[:, 1] - r - 2, pix[:, 0] + r + 2, pix[:, 1] + r + 2)
+                depth = view.depth(centers)
+                for i in np.flatnonzero(ok):
+                    self.groups[view.group(float(depth[i]))][key].append((pix[i], float(r[i])))
+        if sc.muscles:
+            pts = np.concatenate([p for p, _a, _s in sc.muscles])
+            pix_all = view.pixels(pts)
+            starts = np.cumsum([0] + [len(p) for p, _a, _s in sc.muscles[:-1]])
+            m = 0.5 * self.muscle_w + 2
+            ok = keep(np.minimum.reduceat(pix_all[:, 0], starts) - m, np.minimum.reduceat(pix_all[:, 1], starts) - m,
+                      np.maximum.reduceat(pix_all[:, 0], starts) + m, np.maximum.reduceat(pix_all[:, 1], starts) + m)
+            depth = np.add.reduceat(view.depth(pts), starts) / np.diff(np.append(starts, len(pts)))
+            side_view = view.cam.view == "side"
+            for i in np.flatnonzero(ok):
+                p, a, side = sc.muscles[i]
+                if side_view and side is not None:
+                    g = 2 if (side == "r") == view.cam.right_leg_on_top else 0
+                else:
+                    g = view.group(float(depth[i]))
+                self.groups[g]["muscles"].append((pix_all[starts[i]:starts[i] + len(p)], a))
+        self.targets = []
+        centers, radii = sc.targets
+        if len(radii):
+            pix = view.pixels(centers)
+            r = np.maximum(radii * s, 3.0)
+            ok = keep(pix[:, 0] - r - 2, pix[:, 1] - r - 2, pix[:, 0] + r + 2, pix[:, 1] + r + 2)
+            self.targets = [(pix[i], float(r[i])) for i in np.flatnonzero(ok)]
+        self.box = None
+        if lo:
+            x0, y0 = np.min(lo, axis=0)
+            x1, y1 = np.max(hi, axis=0)
+            x0, y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
+            x1, y1 = min(W, math.ceil(x1)), min(H, math.ceil(y1))
+            if x1 > x0 and y1 > y0:
+                self.box = (x0, y0, x1, y1)
+
+    def draw(self, draw, k: int, off: tuple[int, int]) -> None:
+        """Draw at supersampling ``k`` on a canvas whose origin is output pixel ``off``."""
+        o = np.array(off, dtype=np.float64)
+        bone_w = max(k, int(round(self.bone_w * k)))
+        muscle_w = max(k, int(round(self.muscle_w * k)))
+        for g, items in enumerate(self.groups):
+            shade = _FAR_SHADE if g == 0 else 1.0
+            for c, r in items["obstacles"]:
+                _circle(draw, k * (c - o), r * k, fill=_OBSTACLE, outline=_OBSTACLE_EDGE, width=k)
+            if items["segments"]:
+                _draw_capsules(draw, [k * (p - o) for p in items["segments"]], bone_w, shade, k)
+            for c, r in items["spheres"]:
+                _circle(draw, k * (c - o), r * k, fill=_shade(_BONE, shade), outline=_shade(_BONE_EDGE, shade),
+                        width=k)
+            for pix, a in items["muscles"]:
+                draw.line((k * (pix - o)).ravel().tolist(), fill=_shade(activation_color(a), shade),
+                          width=muscle_w, joint="curve")
+            for c, r in items["contacts"]:
+                _circle(draw, k * (c - o), r * k, outline=_shade(_CONTACT, shade), width=max(1, k + k // 2))
+        for c, r in self.targets:
+            _circle(draw, k * (c - o), r * k, fill=_TARGET, outline=_TARGET_EDGE, width=max(1, 2 * k))
+
+
+def _circle(draw, c, r: float, fill=None, outline=None, width: int = 1) -> None:
     x, y = float(c[0]), float(c[1])
     draw.ellipse((x - r, y - r, x + r, y + r), fill=fill, outline=outline, width=width)
 
 
-def _draw_ground(draw, view: _View, height_m: float, labels: list) -> None:
-    k, W, H, s = view.k, view.width * view.k, view.height * view.k, view.s * view.k
-    cam = view.cam
-    h_lo = view.hc - 0.5 * view.width / view.s
-    h_hi = view.hc + 0.5 * view.width / view.s
-    major = _nice_step(view.s, 110.0, _MAJOR_STEPS)
-    if cam.view == "top":
-        v_lo = view.vc - 0.5 * view.height / view.s
-        v_hi = view.vc + 0.5 * view.height / view.s
-        for i in range(math.floor(h_lo / major), math.floor(h_hi / major) + 1):
-            x0 = (0.5 * view.width + (i * major - view.hc) * view.s) * k
-            for j in range(math.floor(v_lo / major), math.floor(v_hi / major) + 1):
-                y1 = (0.5 * view.height - (j * major - view.vc) * view.s) * k
-                fill = _TOP_A if (i + j) % 2 == 0 else _TOP_B
-                draw.rectangle((x0, y1 - major * s, x0 + major * s, y1), fill=fill)
-        return
-    gy = (0.5 * view.height - (height_m - view.vc) * view.s) * k
-    if gy >= H:
-        return
-    gy_c = max(gy, 0.0)
-    for i in range(math.floor(h_lo / major), math.floor(h_hi / major) + 1):
-        x0 = (0.5 * view.width + (i * major - view.hc) * view.s) * k
-        draw.rectangle((x0, gy_c, x0 + major * s, H), fill=_GROUND_A if i % 2 == 0 else _GROUND_B)
-    if gy < 0:
-        return
-    draw.line((0, gy, W, gy), fill=_GROUND_LINE, width=max(1, 2 * k))
-    minor = _nice_step(view.s, 36.0, _MINOR_STEPS)
-    for i in range(math.floor(h_lo / minor), math.floor(h_hi / minor) + 1):
-        x = (0.5 * view.width + (i * minor - view.hc) * view.s) * k
-        draw.line((x, gy, x, gy + 5 * k), fill=_TICK, width=k)
-    for i in range(math.floor(h_lo / major), math.floor(h_hi / major) + 1):
-        hm = i * major
-        x = (0.5 * view.width + (hm - view.hc) * view.s) * k
-        draw.line((x, gy, x, gy + 10 * k), fill=_GROUND_LINE, width=max(1, 2 * k))
-        labels.append((x / k + 3, gy / k + 4, f"{hm:g} m"))
-
-
-def _draw_capsules(draw, pix: np.ndarray, width: float, shade: float, k: int) -> None:
+def _draw_capsules(draw, segs: list, w: int, shade: float, k: int) -> None:
     edge = _shade(_BONE_EDGE, shade)
     fill = _shade(_BONE, shade)
-    w = max(k, int(round(width)))
-    e = k
-    r_out, r_in = 0.5 * w + e, 0.5 * w
-    for p0, p1 in pix:
-        seg = (float(p0[0]), float(p0[1]), float(p1[0]), float(p1[1]))
-        draw.line(seg, fill=edge, width=w + 2 * e)
-        _circle(draw, p0, r_out, fill=edge)
-        _circle(draw, p1, r_out, fill=edge)
-    for p0, p1 in pix:
-        seg = (float(p0[0]), float(p0[1]), float(p1[0]), float(p1[1]))
-        draw.line(seg, fill=fill, width=w)
-        _circle(draw, p0, r_in, fill=fill)
-        _circle(draw, p1, r_in, fill=fill)
+    r_out, r_in = 0.5 * w + k, 0.5 * w
+    for q in segs:
+        draw.line(q.ravel().tolist(), fill=edge, width=w + 2 * k)
+        _circle(draw, q[0], r_out, fill=edge)
+        _circle(draw, q[1], r_out, fill=edge)
+    for q in segs:
+        draw.line(q.ravel().tolist(), fill=fill, width=w)
+        _circle(draw, q[0], r_in, fill=fill)
+        _circle(draw, q[1], r_in, fill=fill)
 
 
-def _visible(pix: np.ndarray, r: float, W: int, H: int) -> bool:
-    x, y = pix[..., 0], pix[..., 1]
-    return not (x.max() + r < 0 or x.min() - r > W or y.max() + r < 0 or y.min() - r > H)
+def _supersampled(out: np.ndarray, box: tuple[int, int, int, int], k: int, paint) -> None:
+    """Run ``paint(draw, k, offset)`` on a k-times enlarged copy of ``box`` of ``out``; put it back reduced."""
+    Image, ImageDraw, _f = _pil()
+    x0, y0, x1, y1 = box
+    region = Image.fromarray(out[y0:y1, x0:x1])
+    if k > 1:
+        region = region.resize(((x1 - x0) * k, (y1 - y0) * k), Image.NEAREST)
+    paint(ImageDraw.Draw(region), k, (x0, y0))
+    if k > 1:
+        region = region.reduce(k)
+    out[y0:y1, x0:x1] = np.asarray(region)
 
 
-def _draw_body(draw, view: _View, sc: _Scene) -> None:
-    k = view.k
-    W, H = view.width * k, view.height * k
-    sk = view.s * k
-    groups: list[dict[str, list]] = [{"obstacles": [], "segments": [], "spheres": [], "muscles": [],
-                                      "contacts": []} for _ in range(3)]
-    if len(sc.segments):
-        depth = view.depth(sc.segments.mean(axis=1))
-        pix = view.pixels(sc.segments)
-        for i in range(len(pix)):
-            groups[view.group(float(depth[i]))]["segments"].append(pix[i])
-    for key in ("obstacles", "spheres", "contacts"):
-        centers, radii = getattr(sc, key)
-        if len(radii):
-            depth = view.depth(centers)
-            pix = view.pixels(centers)
-            for i in range(len(radii)):
-                groups[view.group(float(depth[i]))][key].append((pix[i], radii[i] * sk))
-    side_view = view.cam.view == "side"
-    for pts, a, side in sc.muscles:
-        if side_view and side is not None:
-            g = 2 if (side == "r") == view.cam.right_leg_on_top else 0
-        else:
-            g = view.group(float(view.depth(pts).mean()))
-        groups[g]["muscles"].append((view.pixels(pts), a))
-    bone_w = _BONE_WIDTH * sk
-    muscle_w = max(k, int(round(_MUSCLE_WIDTH * sk)))
-    for g, items in enumerate(groups):
-        shade = _FAR_SHADE if g == 0 else 1.0
-        for c, r in items["obstacles"]:
-            if _visible(c, r, W, H):
-                _circle(draw, c, max(r, k), fill=_OBSTACLE, outline=_OBSTACLE_EDGE, width=k)
-        segs = [p for p in items["segments"] if _visible(p, bone_w, W, H)]
-        if segs:
-            _draw_capsules(draw, np.array(segs), bone_w, shade, k)
-        for c, r in items["spheres"]:
-            if _visible(c, r, W, H):
-                _circle(draw, c, max(r, k), fill=_shade(_BONE, shade), outline=_shade(_BONE_EDGE, shade),
-                        width=k)
-        for pix, a in items["muscles"]:
-            if _visible(pix, muscle_w, W, H):
-                draw.line([(float(x), float(y)) for x, y in pix], fill=_shade(activation_color(a), shade),
-                          width=muscle_w, joint="curve")
-        for c, r in items["contacts"]:
-            if _visible(c, r, W, H):
-                _circle(draw, c, max(r, 2 * k), outline=_shade(_CONTACT, shade), width=max(1, k + k // 2))
-    centers, radii = sc.targets
-    if len(radii):
-        pix = view.pixels(centers)
-        for c, r in zip(pix, radii):
-            r = max(r * sk, 3 * k)
-            if _visible(c, r, W, H):
-                _circle(draw, c, r, fill=_TARGET, outline=_TARGET_EDGE, width=max(1, 2 * k))
-
-
-def _arrow(draw, x0: float, y0: float, x1: float, y1: float, color, width: int, head: float) -> None:
-    dx, dy = x1 - x0, y1 - y0
-    n = math.hypot(dx, dy)
-    if n < 1e-9:
-        return
-    ux, uy = dx / n, dy / n
-    head = min(head, 0.6 * n)
-    bx, by = x1 - ux * head, y1 - uy * head
-    draw.line((x0, y0, bx, by), fill=color, width=width)
-    hw = 0.55 * head
-    draw.polygon([(x1, y1), (bx - uy * hw, by + ux * hw), (bx + uy * hw, by - ux * hw)], fill=color)
-
-
-def _draw_field(draw, view: _View, sc: _Scene, labels: list) -> None:
+def _draw_field(out: np.ndarray, view: _View, sc: _Scene, k: int, labels: list) -> None:
+    """The target velocity field inset (top-right corner)."""
+    Image, ImageDraw, _f = _pil()
     vectors, origin, yaw = sc.field
-    k = view.k
     n, m = vectors.shape[1:]
     size = round(0.34 * min(view.width, view.height))
     margin = 8
     x0, y0 = view.width - margin - size, margin
-    draw.rectangle((x0 * k, y0 * k, (x0 + size) * k, (y0 + size) * k), fill=_INSET_BG, outline=_INSET_EDGE,
-                   width=k)
-    labels.append((x0 + 4, y0 + 2, "target velocity"))
-    extent = 0.5 * max(n, m) + 0.5  # metres from the centre to the edge
-    ppm = size / (2 * extent) * k
-    cx, cy = (x0 + 0.5 * size) * k, (y0 + 0.5 * size + 4) * k
+    title = _label_size(view.height) + 4
+    extent = 0.5 * (max(n, m) - 1) + 1.0       # metres from the map centre to the edge
+    ppm = (size - title) / (2 * extent)
+    cx, cy = 0.5 * size, title + 0.5 * (size - title)
     u = np.arange(n) - 0.5 * (n - 1)
     w = np.arange(m) - 0.5 * (m - 1)
     uu, ww = np.meshgrid(u, w, indexing="ij")
     fwd, left = vectors[0], vectors[1]
-    if view.cam.field_frame == "world":
+    world = view.cam.field_frame == "world"
+    if world:
         c, s = math.cos(yaw), math.sin(yaw)
-        px, py = c * uu - s * ww, s * uu + c * ww
+        mx, my = c * uu - s * ww, s * uu + c * ww
         vx, vy = c * fwd - s * left, s * fwd + c * left
         heading = (c, s)
     else:
-        px, py, vx, vy = uu, ww, fwd, left
+        mx, my, vx, vy = uu, ww, fwd, left
         heading = (1.0, 0.0)
     norm = np.hypot(vx, vy)
     vmax = float(norm.max())
-    L = 0.85 / vmax if vmax > 0 else 0.0   # longest arrow: 0.85 node spacing
-    width = max(1, k)
-    head = 2.6 * k
-    for i in range(n):
-        for j in range(m):
-            sx, sy = cx + px[i, j] * ppm, cy - py[i, j] * ppm
-            if norm[i, j] * L * ppm < 1.5 * k:
-                draw.point((sx, sy), fill=_ARROW)
-                continue
-            ex, ey = sx + vx[i, j] * L * ppm, sy - vy[i, j] * L * ppm
-            _arrow(draw, sx, sy, ex, ey, _ARROW, width, head)
-    if view.cam.field_frame == "world":
-        centers, radii = sc.targets
-        for t in centers:
+    L = 0.85 / vmax if vmax > 0 else 0.0       # the longest arrow spans 0.85 of a node spacing
+    # arrows as 7-point polygons (inset pixels), all at once
+    ax, ay = (cx + mx * ppm).ravel(), (cy - my * ppm).ravel()
+    dx, dy = (vx * L * ppm).ravel(), (-vy * L * ppm).ravel()
+    ln = np.hypot(dx, dy)
+    long_ = ln >= 1.2
+    safe = np.where(long_, ln, 1.0)
+    ux, uy = dx / safe, dy / safe
+    nx, ny = -uy, ux
+    hl = np.minimum(3.2, 0.6 * ln)
+    bx, by = ax + dx - ux * hl, ay + dy - uy * hl
+    hw, sh = 0.5 * hl + 0.3, 0.6
+    poly = np.stack([
+        np.stack([ax + nx * sh, ay + ny * sh], -1), np.stack([bx + nx * sh, by + ny * sh], -1),
+        np.stack([bx + nx * hw, by + ny * hw], -1), np.stack([ax + dx, ay + dy], -1),
+        np.stack([bx - nx * hw, by - ny * hw], -1), np.stack([bx - nx * sh, by - ny * sh], -1),
+        np.stack([ax - nx * sh, ay - ny * sh], -1)], axis=1) * k        # (n*m, 7, 2)
+
+    panel = Image.new("RGB", (size * k, size * k), _INSET_BG)
+    draw = ImageDraw.Draw(panel)
+    for i in range(len(ax)):
+        if long_[i]:
+            draw.polygon(poly[i].ravel().tolist(), fill=_ARROW)
+        else:
+            draw.ellipse((k * ax[i] - k, k * ay[i] - k, k * ax[i] + k, k * ay[i] + k), fill=_ARROW)
+    if world:
+        for t in sc.targets[0]:
             tx, ty = t[0] - origin[0], -(t[2] - origin[1])
             if abs(tx) <= extent and abs(ty) <= extent:
-                _circle(draw, (cx + tx * ppm, cy - ty * ppm), 3.5 * k, fill=_TARGET, outline=_TARGET_EDGE, width=k)
+                _circle(draw, (k * (cx + tx * ppm), k * (cy - ty * ppm)), 3.5 * k, fill=_TARGET,
+                        outline=_TARGET_EDGE, width=k)
     hx, hy = heading
     r = 5.0 * k
-    tip = (cx + hx * r * 1.6, cy - hy * r * 1.6)
-    back_l = (cx - hx * r - hy * r, cy + hy * r - hx * r)
-    back_r = (cx - hx * r + hy * r, cy + hy * r + hx * r)
-    draw.polygon([tip, back_l, back_r], fill=(220, 60, 40), outline=(120, 30, 20))
+    qx, qy = k * cx, k * cy
+    draw.polygon([(qx + 1.6 * r * hx, qy - 1.6 * r * hy), (qx - r * hx - r * hy, qy + r * hy - r * hx),
+                  (qx - r * hx + r * hy, qy + r * hy + r * hx)], fill=(220, 60, 40), outline=(120, 30, 20))
+    if k > 1:
+        panel = panel.reduce(k)
+    patch = np.array(panel)
+    patch[[0, -1], :] = _INSET_EDGE
+    patch[:, [0, -1]] = _INSET_EDGE
+    _paste(out, x0, y0, patch)
+    labels.append((x0 + 4, y0 + 2, "target velocity"))
+
+
+def activation_color(a: float) -> tuple[int, int, int]:
+    """Muscle colour for activation ``a``: blue (0) through purple to red (1); clipped to [0, 1]."""
+    a = min(max(float(a), 0.0), 1.0) if math.isfinite(a) else 0.0
+    c = _MUSCLE_0 + a * (_MUSCLE_1 - _MUSCLE_0)
+    return (int(round(c[0])), int(round(c[1])), int(round(c[2])))
 
 
 def render_scene(scene: Mapping[str, Any], camera: Camera | None = None, width: int = 640,
                  height: int = 480) -> np.ndarray:
-    """Draw ``scene`` (see the module docstring) into an ``(height, width, 3)`` uint8 RGB array."""
-    Image, ImageDraw, _f = _pil()
+    """Draw ``scene`` (see the module docstring) into an ``(height, width, 3)`` uint8 RGB array.
+
+    Raises ValueError for a malformed scene (wrong shapes, non-finite
+    coordinates, unknown keys), camera or size.
+    """
+    _pil()
     if camera is None:
         camera = Camera()
     elif not isinstance(camera, Camera):
@@ -711,37 +852,30 @@ def render_scene(scene: Mapping[str, Any], camera: Camera | None = None, width: 
     width, height = _check_size(width, height)
     sc = _parse(scene)
     view = _View(camera, sc.follow, width, height)
-    k = view.k
-    img = _background(width * k, height * k).copy()
-    draw = ImageDraw.Draw(img)
+    k = camera.antialias
+    out = _background(width, height).copy()
     labels: list[tuple[float, float, str]] = []
     if sc.ground is not None:
-        _draw_ground(draw, view, sc.ground, labels)
-    _draw_body(draw, view, sc)
+        _draw_ground(out, view, sc.ground, labels)
+    body = _Body(view, sc)
+    if body.box is not None:
+        _supersampled(out, body.box, k, body.draw)
     if sc.field is not None:
-        _draw_field(draw, view, sc, labels)
-    if k > 1:
-        img = img.reduce(k)
-    draw = ImageDraw.Draw(img)
-    small = _font(max(9, round(height / 44)))
+        _draw_field(out, view, sc, k, labels)
+    size = _label_size(height)
     for x, y, text in labels:
         if -40 < x < width and y < height:
-            draw.text((x, y), text, fill=_TEXT, font=small)
-    if sc.text:
-        font = _font(max(10, round(height / 32)))
-        line_h = round(font.size * 1.25) if hasattr(font, "size") else 14
-        for i, line in enumerate(sc.text):
-            draw.text((8, 6 + i * line_h), line, fill=_TEXT, font=font, stroke_width=2,
-                      stroke_fill=(255, 255, 255))
+            _put_text(out, x, y, text, size)
     if camera.legend and sc.muscles:
-        bw, bh = max(40, width // 7), max(4, height // 80)
-        bx, by = width - bw - 12, height - bh - 8 - small.size if hasattr(small, "size") else height - 30
-        img.paste(_legend_bar(bw, bh), (bx, by))
-        draw.text((bx - 2, by - small.size - 3 if hasattr(small, "size") else by - 12), "muscle activation",
-                  fill=_TEXT, font=small)
-        draw.text((bx, by + bh + 1), "0", fill=_TEXT, font=small)
-        draw.text((bx + bw - 6, by + bh + 1), "1", fill=_TEXT, font=small)
-    return np.array(img, dtype=np.uint8)
+        legend = _legend(width, height)
+        _paste(out, width - legend.shape[1] - 8, height - legend.shape[0] - 8, legend)
+    if sc.text:
+        tsize = max(10, round(height / 32))
+        line_h = round(tsize * 1.3)
+        for i, line in enumerate(sc.text):
+            _put_text(out, 8, 6 + i * line_h, line, tsize, stroke=2)
+    return out
+
 
 
 # ---------------------------------------------------------------------- video
@@ -840,8 +974,8 @@ def _leg(hip: np.ndarray, hip_flex: float, knee: float, ankle: float, z: float):
     joints = {"hip": P(h), "knee": P(kn), "ankle": P(an), "heel": P(heel), "toe": P(toe)}
     muscles = {
         "iliopsoas": [P(hip[:2] + np.array([0.02, 0.1]), -0.03 * side), th(-0.02, 0.035), th(0.12, 0.01)],
-        "glut_max": [P(hip[:2] + np.array([-0.12, 0.06])), th(0.02, -0.06), th(0.2, -0.02)],
-        "hamstrings": [th(0.03, -0.05), th(0.8, -0.045), sh(0.08, -0.035)],
+        "glut_max": [P(hip[:2] + np.array([-0.085, 0.07])), th(-0.02, -0.075), th(0.18, -0.03)],
+        "hamstrings": [th(0.02, -0.055), th(0.8, -0.05), sh(0.08, -0.035)],
         "bifemsh": [th(0.5, -0.02), th(0.85, -0.035), sh(0.07, -0.03)],
         "rect_fem": [P(hip[:2] + np.array([0.04, 0.05])), th(0.5, 0.045), th(1.0, 0.05), sh(0.1, 0.03)],
         "vasti": [th(0.3, 0.03), th(0.95, 0.045), sh(0.12, 0.025)],

@@ -61,3 +61,68 @@ def _desc_error(leaves: dict, golden: dict, prefix: str, k: int | None) -> float
         if value.size:
             worst = max(worst, float(np.max(np.abs(value - ref))))
     return worst
+
+
+# ----------------------------------------------------------------------------
+# Bit-for-bit reproduction and OpenSim's BLAS kernels
+#
+# OpenSim's bundled OpenBLAS (0.3.15) picks kernels per CPU, and the result
+# bits of the 14-dof models and the arm depend on them. The reference files
+# were recorded with its "SkylakeX" (AVX-512) kernels; osim.simulator pins
+# them on AVX-512 CPUs unless OPENBLAS_CORETYPE is set. Where this process's
+# OpenSim still runs other kernels, the bit-for-bit checks run in a fresh
+# process with OPENBLAS_CORETYPE=SkylakeX; on CPUs without AVX-512 they skip.
+# ----------------------------------------------------------------------------
+REFERENCE_BLAS_CORE = "SkylakeX"
+_AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
+
+
+def opensim_blas_core() -> str | None:
+    """Kernel set of the OpenBLAS that OpenSim loaded in this process (None if unknown)."""
+    import ctypes
+
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for lib in sorted({line.split()[-1] for line in maps.splitlines() if "opensim" in line and "libopenblas" in line}):
+        try:
+            corename = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        corename.restype = ctypes.c_char_p
+        return corename().decode()
+    return None
+
+
+def cpu_has_avx512() -> bool:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return _AVX512 <= set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return False
+
+
+def run_with_reference_blas(module: str, func: str, *args):
+    """``module.func(*args)`` (a test module's function, JSON in and out), with the reference BLAS kernels."""
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    if opensim_blas_core() == REFERENCE_BLAS_CORE:
+        return json.loads(json.dumps(getattr(importlib.import_module(module), func)(*args)))
+    if not cpu_has_avx512():
+        pytest.skip(f"the reference data were recorded with OpenBLAS {REFERENCE_BLAS_CORE} (AVX-512) kernels; "
+                    "this CPU has no AVX-512, so they cannot be matched bit for bit here")
+    code = (f"import json, sys; sys.path.insert(0, sys.argv[1]); import {module} as t;"
+            "print(json.dumps(getattr(t, sys.argv[2])(*json.loads(sys.argv[3]))))")
+    env = {**os.environ, "OPENBLAS_CORETYPE": REFERENCE_BLAS_CORE}
+    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), func, json.dumps(list(args))],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])

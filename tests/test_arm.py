@@ -1,88 +1,21 @@
 """Arm2DEnv: reference trajectories, spec numbers (8, 13.4, Q56), observation layout, API."""
 from __future__ import annotations
 
+import copy
 import csv
-import ctypes
-import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import flatten_desc, load_golden, replay_golden
+from helpers import run_with_reference_blas, flatten_desc, load_golden, replay_golden
 from osim.env.arm import Arm2DEnv
 from osim.env.gym_api import GymnasiumEnv
 
 GOLDEN = ("Arm2DEnv_s11", "Arm2DEnv_s12")
 TOL = 1e-8
-TESTS = Path(__file__).resolve().parent
 SEED0_TARGET = (-0.11106147622935555, 0.24573346164507448)  # spec 13.4
-
-# ----------------------------------------------------------------------------
-# Bit-for-bit reproduction and the BLAS kernels
-#
-# The arm's dynamics go through OpenSim's bundled OpenBLAS 0.3.15, whose
-# result bits depend on the kernel set it picks for the CPU. The reference
-# files were recorded with its "SkylakeX" (AVX-512) kernels; on AVX-512 AMD
-# CPUs it picks "Zen" kernels, which differ by an ulp in the first step, and
-# the reaching motion amplifies that to ~1e-8 in angles and ~1e-3 in
-# accelerations within 200 steps. Where this process runs other kernels, the
-# bit-for-bit checks run in a fresh process with OPENBLAS_CORETYPE=SkylakeX
-# (possible on any AVX-512 CPU); a looser check runs in-process everywhere.
-# ----------------------------------------------------------------------------
-REFERENCE_BLAS_CORE = "SkylakeX"
-_AVX512_FLAGS = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
-
-
-def blas_core() -> str | None:
-    """Kernel set of the OpenBLAS that OpenSim loaded in this process (None if unknown)."""
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return None
-    paths = sorted({line.split()[-1] for line in maps.splitlines()
-                    if "libopenblas" in line and "opensim" in line})
-    for path in paths:
-        try:
-            fn = ctypes.CDLL(path).openblas_get_corename
-        except (OSError, AttributeError):
-            continue
-        fn.restype = ctypes.c_char_p
-        return fn().decode()
-    return None
-
-
-def cpu_has_avx512() -> bool:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return _AVX512_FLAGS <= set(line.partition(":")[2].split())
-    return False
-
-
-def run_with_reference_blas(func: str, *args):
-    """``func(*args)`` of this module, where OpenSim's BLAS uses the reference kernels."""
-    if blas_core() == REFERENCE_BLAS_CORE:
-        return json.loads(json.dumps(globals()[func](*args)))
-    if not cpu_has_avx512():
-        pytest.skip(f"the reference files were recorded with OpenBLAS {REFERENCE_BLAS_CORE} (AVX-512) kernels; "
-                    "this CPU has no AVX-512, so they cannot be matched bit for bit here "
-                    "(test_golden_close_with_any_blas still runs)")
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import test_arm as t;"
-            "print(json.dumps(getattr(t, sys.argv[2])(*json.loads(sys.argv[3]))))")
-    env = {**os.environ, "OPENBLAS_CORETYPE": REFERENCE_BLAS_CORE}
-    out = subprocess.run([sys.executable, "-c", code, str(TESTS), func, json.dumps(list(args))],
-                         capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 def golden_scenario(golden: dict) -> dict:
     """The file's target (the observation's first two values) as a scenario."""
@@ -115,7 +48,7 @@ def env():
 
 @pytest.fixture(scope="module")
 def golden_results(reference):
-    return run_with_reference_blas("golden_errors", str(reference / "golden"))
+    return run_with_reference_blas("test_arm", "golden_errors", str(reference / "golden"))
 
 
 # ------------------------------------------------------------------- golden
@@ -240,6 +173,43 @@ def test_no_failure_termination_time_limit_200(env):
         assert dones == [False, False, False, True] and env.is_truncated() and not env.is_done()
     finally:
         env.spec.timestep_limit = 200
+
+
+class _BrokenManager:
+    def integrate(self, t):
+        raise RuntimeError("SimTK Exception: Integrator failed: Unable to advance time past 0.01")
+
+
+@pytest.mark.parametrize("as_dict", [True, False])
+def test_failed_step_ends_the_episode_cleanly(env, monkeypatch, as_dict):
+    last = env.reset(seed=2, obs_as_dict=as_dict)
+    last, *_ = env.step(np.full(6, 0.3), obs_as_dict=as_dict)
+    expected = copy.deepcopy(last)
+    monkeypatch.setattr(env.sim, "_manager", _BrokenManager())
+    for _ in range(2):  # stepping on after a failure: the same clean ending
+        obs, reward, done, info = env.step(np.full(6, 0.3), obs_as_dict=as_dict)
+        assert done and reward == 0.0 and info["failure"]
+        if as_dict:
+            assert obs == expected and obs is not last
+        else:
+            np.testing.assert_array_equal(obs, expected)
+    monkeypatch.undo()
+    env.reset(seed=2)  # a new integrator: the env works again
+    assert env.step(np.zeros(6))[2] is False
+
+
+def test_raise_on_failure(monkeypatch):
+    from osim.simulator import SimulationError
+
+    e = Arm2DEnv(raise_on_failure=True)
+    try:
+        e.reset(seed=0)
+        monkeypatch.setattr(e.sim, "_manager", _BrokenManager())
+        with pytest.raises(SimulationError, match="Unable to advance time"):
+            e.step(np.zeros(6))
+    finally:
+        monkeypatch.undo()
+        e.close()
 
 
 # ------------------------------------------------------------------ the API
@@ -380,5 +350,19 @@ def test_gymnasium_face_passes_env_checker():
         obs3, reward, terminated, truncated, info = genv.step(genv.action_space.sample())
         assert isinstance(reward, float) and not terminated and not truncated
         assert reward == pytest.approx(sum(info["reward_terms"].values()))
+    finally:
+        genv.close()
+
+
+def test_render_scene_shows_target_and_forearm():
+    genv = GymnasiumEnv("osim.env.arm:Arm2DEnv", obs_as_dict=False, render_mode="rgb_array")
+    try:
+        genv.reset(seed=0)
+        scene = genv.env.render_scene()
+        assert scene["targets"] == [((*SEED0_TARGET, 0.25), 0.02)]
+        wrist = tuple(genv.env.sim.marker_position("r_radius_styloid"))
+        assert scene["segments"][-1][1] == wrist and "distance" in scene["text"][-1]
+        frame = genv.render()
+        assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
     finally:
         genv.close()

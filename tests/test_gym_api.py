@@ -16,7 +16,7 @@ IDS = sorted(ENVS)
 def test_ids_registered_with_their_time_limit(env_id):
     assert env_id in gym.registry
     env = gym.make(env_id)
-    assert env.spec.max_episode_steps == ENVS[env_id][1] == env.unwrapped.env.spec.timestep_limit
+    assert env.spec.max_episode_steps == ENVS[env_id].time_limit == env.unwrapped.env.spec.timestep_limit
     env.close()
 
 
@@ -78,12 +78,12 @@ def test_falling_terminates_and_time_limit_truncates():
     env.close()
 
 
-def test_state_desc_in_info_and_scenario_option():
-    env = gym.make("osim/L2Run-v0", state_desc_in_info=True)
+def test_dict_in_info_and_scenario_option():
+    env = gym.make("osim/L2Run-v0", dict_in_info=True)
     _obs, info = env.reset(seed=0, options={"scenario": {}})
-    assert info["state_desc"]["body_pos"]["pelvis"][1] == pytest.approx(0.91)
+    assert info["obs_dict"]["body_pos"]["pelvis"][1] == pytest.approx(0.91)
     _o, _r, _t, _tr, info = env.step(np.zeros(18, dtype=np.float32))
-    assert "joint_pos" in info["state_desc"]
+    assert "joint_pos" in info["obs_dict"]
     with pytest.raises(ValueError, match="unknown scenario keys"):
         env.reset(options={"scenario": {"target": [0, 0]}})
     env.close()

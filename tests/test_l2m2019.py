@@ -2,22 +2,18 @@
 from __future__ import annotations
 
 import csv
-import ctypes
 import json
 import math
-import os
 import re
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import flatten_desc, load_golden, replay_golden
+from helpers import run_with_reference_blas, flatten_desc, load_golden, replay_golden
 from osim.env.gym_api import GymnasiumEnv
-from osim.env.l2m2019 import ACT2MUS, ACTION_NAMES, INIT_POSE, MUSCLES, L2M2019Env
+from osim.env.l2m2019 import ACT2MUS, ACTION_NAMES, EXAMPLE_INIT_POSE, INIT_POSE, MUSCLES, L2M2019Env
 from osim.env.target_field import n_targets_bound
 from osim.simulator import SimulationError
 
@@ -32,67 +28,7 @@ SECOND_EPISODE = ("L2M2019Env_2D_d2_s11", "L2M2019Env_3D_d0_s12", "L2M2019Env_3D
 TOL = 1e-8
 FIELD_TOL = 1e-10
 ENV_CLASS = "osim.env.l2m2019:L2M2019Env"
-TESTS = Path(__file__).resolve().parent
 DEG = math.pi / 180
-
-# ----------------------------------------------------------------------------
-# Bit-for-bit reproduction and the BLAS kernels (as in test_prosthetics.py)
-#
-# The 14-dof models have locked coordinates; Simbody computes their
-# accelerations through OpenSim's bundled OpenBLAS 0.3.15, whose kernels are
-# chosen per CPU. The golden files were recorded with its "SkylakeX"
-# (AVX-512) kernels; other kernels ("Zen" on AVX-512 AMD CPUs, "Haswell", ...)
-# differ by an ulp in some accelerations and the falling model amplifies that
-# to O(1e-2) within ~50 steps. Where this process's OpenSim uses other
-# kernels, the golden checks run in a fresh process with
-# OPENBLAS_CORETYPE=SkylakeX (possible on any AVX-512 CPU).
-# ----------------------------------------------------------------------------
-REFERENCE_BLAS_CORE = "SkylakeX"
-_AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
-
-
-def _opensim_blas_core() -> str | None:
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return None
-    for lib in sorted({line.split()[-1] for line in maps.splitlines() if "opensim" in line and "libopenblas" in line}):
-        try:
-            corename = ctypes.CDLL(lib).openblas_get_corename
-        except (OSError, AttributeError):
-            continue
-        corename.restype = ctypes.c_char_p
-        return corename().decode()
-    return None
-
-
-def _cpu_has_avx512() -> bool:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return _AVX512 <= set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return False
-
-
-def run_bitwise(func: str, *args):
-    """``func(*args)`` of this module, in a process whose OpenSim uses the reference BLAS kernels."""
-    if _opensim_blas_core() == REFERENCE_BLAS_CORE:
-        return json.loads(json.dumps(globals()[func](*args)))
-    if not _cpu_has_avx512():
-        pytest.skip(f"the golden files were computed with OpenBLAS {REFERENCE_BLAS_CORE} (AVX-512) kernels; "
-                    "this CPU has no AVX-512, so they cannot be reproduced bit for bit here")
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_l2m2019 as t;"
-        "print(json.dumps(getattr(t, sys.argv[2])(*json.loads(sys.argv[3]))))"
-    )
-    env = {**os.environ, "OPENBLAS_CORETYPE": REFERENCE_BLAS_CORE}
-    out = subprocess.run([sys.executable, "-c", code, str(TESTS), func, json.dumps(list(args))],
-                         capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 def golden_scenario(golden: dict) -> dict:
     return {"targets": [{k: t[k] for k in ("p_sink", "v_phase0", "t0_target")}
@@ -158,7 +94,7 @@ def golden_errors(golden_dir: str) -> dict:
 
 @pytest.fixture(scope="module")
 def golden_results(reference):
-    return run_bitwise("golden_errors", str(reference / "golden"))
+    return run_with_reference_blas("test_l2m2019", "golden_errors", str(reference / "golden"))
 
 
 @pytest.mark.reference
@@ -634,8 +570,7 @@ def test_reflex_controller_walks_2d(env2d):
     """The reflex controller (params_2D) walks the planar model from the example's initial pose."""
     from osim.control import ReflexController
 
-    pose = [1.7, 0.5, 0.9023245653983966, 0.2012303881285583, 0.0, -0.6952390849304798, -0.3231075259785814,
-            0.1709011708233401, 0.0, -0.05282323914341899, -0.8041966456860847, -0.17453292519943295]
+    pose = EXAMPLE_INIT_POSE  # spec 9.6
     env2d.change_model(model="2D", difficulty=3, seed=5)
     ctrl = ReflexController(mode="2D")
     obs = env2d.reset(init_pose=pose)

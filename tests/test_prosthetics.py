@@ -1,19 +1,14 @@
 """ProstheticsEnv: reference trajectories, spec numbers (6, 13.2, 13.5), observation layout, API."""
 from __future__ import annotations
 
-import ctypes
 import json
 import math
-import os
-import subprocess
-import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import flatten_desc, load_golden, replay_golden
+from helpers import run_with_reference_blas, flatten_desc, load_golden, replay_golden
 from osim.env.gym_api import GymnasiumEnv
 from osim.env.prosthetics import ProstheticsEnv
 
@@ -22,68 +17,6 @@ GOLDEN = ("ProstheticsEnv_d0_s11", "ProstheticsEnv_d0_s12", "ProstheticsEnv_d1_s
 SECOND_EPISODE = ("ProstheticsEnv_d0_s12", "ProstheticsEnv_d1_s11")
 TOL = 1e-8
 ENV_CLASS = "osim.env.prosthetics:ProstheticsEnv"
-TESTS = Path(__file__).resolve().parent
-
-# ----------------------------------------------------------------------------
-# Bit-for-bit reproduction and the BLAS kernels
-#
-# The 14-dof models have locked coordinates; Simbody computes their
-# accelerations through LAPACK/BLAS (OpenSim's bundled OpenBLAS 0.3.15). The
-# reference numbers (golden files, spec 13.5) were produced with OpenBLAS's
-# "SkylakeX" (AVX-512) kernels; the same library picks its "Zen" kernels on
-# AVX-512 AMD CPUs, which differ by one ulp in some accelerations, and the
-# walking model amplifies that to O(1) within ~10 steps. Where the running
-# process's OpenSim uses other kernels, these checks run in a fresh process
-# with OPENBLAS_CORETYPE=SkylakeX (possible on any AVX-512 CPU).
-# ----------------------------------------------------------------------------
-REFERENCE_BLAS_CORE = "SkylakeX"
-_AVX512 = {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"}
-
-
-def _opensim_blas_core() -> str | None:
-    """The kernel set ('SkylakeX', 'Zen', ...) of the OpenBLAS loaded by OpenSim in this process."""
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return None
-    libs = {line.split()[-1] for line in maps.splitlines() if "opensim" in line and "libopenblas" in line}
-    for lib in sorted(libs):
-        try:
-            corename = ctypes.CDLL(lib).openblas_get_corename
-        except (OSError, AttributeError):
-            continue
-        corename.restype = ctypes.c_char_p
-        return corename().decode()
-    return None
-
-
-def _cpu_has_avx512() -> bool:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return _AVX512 <= set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return False
-
-
-def run_bitwise(func: str, *args):
-    """``func(*args)`` of this module, in a process whose OpenSim uses the reference BLAS kernels."""
-    if _opensim_blas_core() == REFERENCE_BLAS_CORE:
-        return json.loads(json.dumps(globals()[func](*args)))
-    if not _cpu_has_avx512():
-        pytest.skip(f"the reference numbers were computed with OpenBLAS {REFERENCE_BLAS_CORE} (AVX-512) kernels; "
-                    "this CPU has no AVX-512, so they cannot be reproduced bit for bit here")
-    code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]); import test_prosthetics as t;"
-        "print(json.dumps(getattr(t, sys.argv[2])(*json.loads(sys.argv[3]))))"
-    )
-    env = {**os.environ, "OPENBLAS_CORETYPE": REFERENCE_BLAS_CORE}
-    out = subprocess.run([sys.executable, "-c", code, str(TESTS), func, json.dumps(list(args))],
-                         capture_output=True, text=True, env=env)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 def golden_reset_kwargs(golden: dict) -> dict:
     """Difficulty 1: the file's targets as a scenario (padded to 1001 rows); difficulty 0: the seed."""
@@ -130,7 +63,7 @@ def zero_rollouts() -> dict:
 
 @pytest.fixture(scope="module")
 def golden_results(reference):
-    return run_bitwise("golden_errors", str(reference / "golden"))
+    return run_with_reference_blas("test_prosthetics", "golden_errors", str(reference / "golden"))
 
 
 @pytest.mark.reference
@@ -150,7 +83,7 @@ def test_golden_episodes(golden_results, name):
 
 def test_zero_action_rollouts_match_spec():
     """Spec 13.5: falls at step 90; returns -57.3475 (difficulty 0) and 730.4023 (difficulty 1)."""
-    res = run_bitwise("zero_rollouts")
+    res = run_with_reference_blas("test_prosthetics", "zero_rollouts")
     d0, d1 = res["0"], res["1"]
     assert d0["steps"] == 90 and d0["fell"] and d0["terms_ok"]
     assert d0["return"] == pytest.approx(-57.3475, abs=5e-5)
@@ -538,13 +471,13 @@ CONFIGS = [(d, m, p) for m in ("3D", "2D") for p in (True, False) for d in (0, 1
 def test_gymnasium_env_checker(difficulty, model, prosthetic):
     from gymnasium.utils.env_checker import check_env
 
-    g = GymnasiumEnv(ENV_CLASS, state_desc_in_info=True, difficulty=difficulty, model=model, prosthetic=prosthetic)
+    g = GymnasiumEnv(ENV_CLASS, dict_in_info=True, difficulty=difficulty, model=model, prosthetic=prosthetic)
     try:
         check_env(g, skip_render_check=True)
         n = 160 if prosthetic else 169
         obs, info = g.reset(seed=1)
         assert obs.shape == (n,) and obs.dtype == np.float64 and g.observation_space.contains(obs)
-        assert ("target_vel" in info["state_desc"]) == (difficulty == 1)
+        assert ("target_vel" in info["obs_dict"]) == (difficulty == 1)
         assert len(info["scenario"]["target_vel"]) == (301 if difficulty == 0 else 1001)
         obs, reward, terminated, truncated, info = g.step(g.action_space.sample())
         assert isinstance(reward, float) and not terminated and not truncated
@@ -555,12 +488,12 @@ def test_gymnasium_env_checker(difficulty, model, prosthetic):
 
 
 def test_gymnasium_seed_keyword_and_scenario_option():
-    g = GymnasiumEnv(ENV_CLASS, state_desc_in_info=True, difficulty=1, seed=7)
+    g = GymnasiumEnv(ENV_CLASS, dict_in_info=True, difficulty=1, seed=7)
     _obs, info = g.reset()
     rows = np.array(info["scenario"]["target_vel"])
     _check_targets_13_2(rows, 7)
     _obs, info = g.reset(options={"scenario": {"target_vel": rows[::-1].tolist()}})
-    assert info["state_desc"]["target_vel"] == rows[-1].tolist()
+    assert info["obs_dict"]["target_vel"] == rows[-1].tolist()
     with pytest.raises(ValueError, match="unknown scenario keys"):
         g.reset(options={"scenario": {"targets": []}})
     g.close()

@@ -7,13 +7,14 @@ from typing import Mapping
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.models.arm_target import TargetHandle, add_target
+from osim.models.arm_target import TARGET_BODY, TARGET_RADIUS, TargetHandle, add_target
 
 __all__ = ["Arm2DEnv"]
 
 _SHOULDER = "r_shoulder_elev"
 _ELBOW = "r_elbow_flex"
 _WRIST = "r_radius_styloid"
+_FOREARM = "r_ulna_radius_hand"
 #: muscles in the observation's (alphabetical) order
 _OBS_MUSCLES = ("BIClong", "BICshort", "BRA", "TRIlat", "TRIlong", "TRImed")
 
@@ -46,7 +47,8 @@ class Arm2DEnv(OsimEnv):
     show it: a 2 cm green sphere, body ``target`` on a planar joint
     ``target-joint`` (coordinates ``rz``, ``tx``, ``ty``) from the ground,
     0.25 m in front of the arm's plane (:mod:`osim.models.arm_target`). It
-    exerts no force on the arm.
+    exerts no force on the arm. :meth:`render_scene` draws it as a green
+    disc, with the forearm up to the wrist marker.
 
     **Action space.** ``Box(0, 1, (6,), float32)``: excitations in the
     model's muscle order TRIlong, TRIlat, TRImed, BIClong, BICshort, BRA.
@@ -232,6 +234,17 @@ class Arm2DEnv(OsimEnv):
     def get_observation_dict(self) -> dict:
         """The state description (3.0.11's dict observation for this env); includes ``body_pos["target"]``."""
         return self.get_state_desc()
+
+    def render_scene(self) -> dict:
+        """The simulator's scene plus the forearm, the target (a green disc) and the wrist-target distance."""
+        scene = super().render_scene()
+        # bones join body origins; the forearm ends at the wrist marker, not at a body
+        elbow = tuple(float(v) for v in self.sim.body_position(_FOREARM))
+        scene["segments"].append((elbow, tuple(float(v) for v in self.sim.marker_position(_WRIST))))
+        scene["targets"] = [(tuple(float(v) for v in self.sim.body_position(TARGET_BODY)), TARGET_RADIUS)]
+        scene["text"].append(f"target ({self._target[0]:.2f}, {self._target[1]:.2f}) m, "
+                             f"distance {math.sqrt(self.squared_distance()):.3f} m")
+        return scene
 
     def squared_distance(self) -> float:
         """Squared distance (m^2) in the plane from the wrist marker to the target."""

@@ -31,11 +31,12 @@ class GymnasiumEnv(gym.Env):
     ----------
     env_class:
         The classic env class, or ``"module:Class"``.
-    state_desc_in_info:
-        Add the state description (the challenges' dict observation) to
-        ``info["state_desc"]`` at every reset and step. It costs a few hundred
+    dict_in_info:
+        Add the challenge's dict observation (``get_observation_dict()``:
+        L2M2019Env's observation dict; the other envs' state description) to
+        ``info["obs_dict"]`` at every reset and step. It costs a few hundred
         simulator reads per step, so it is off where the challenge used
-        vectors and on where it used dicts.
+        vectors and on where it used dicts (ProstheticsEnv, L2M2019Env).
     render_mode:
         ``None``; ``"human"``: OpenSim's visualizer window (``visualize=True``;
         without a display it warns once and runs headless); ``"rgb_array"``:
@@ -53,7 +54,7 @@ class GymnasiumEnv(gym.Env):
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 100}
 
-    def __init__(self, env_class: str | type, state_desc_in_info: bool = False, render_mode=None,
+    def __init__(self, env_class: str | type, dict_in_info: bool = False, render_mode=None,
                  camera=None, width: int = 640, height: int = 480, **kwargs: Any):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: "
@@ -63,7 +64,7 @@ class GymnasiumEnv(gym.Env):
         if render_mode == "human":
             kwargs["visualize"] = True
         self.env = _resolve(env_class)(**kwargs)
-        self.state_desc_in_info = bool(state_desc_in_info)
+        self.dict_in_info = bool(dict_in_info)
         self.action_space = self.env.action_space
         self.observation_space = self.env.observation_space
 
@@ -73,16 +74,16 @@ class GymnasiumEnv(gym.Env):
         scenario = options.pop("scenario", None)
         obs = self.env.reset(seed=seed, scenario=scenario, **options)
         info = {"scenario": self.env.scenario}
-        if self.state_desc_in_info:
-            info["state_desc"] = self.env.get_state_desc()
+        if self.dict_in_info:
+            info["obs_dict"] = self.env.get_observation_dict()
         return np.asarray(obs, dtype=np.float64), info
 
     def step(self, action):
         obs, reward, _done, info = self.env.step(action)
         terminated = "failure" in info or bool(self.env.is_done())
         truncated = bool(not terminated and self.env.is_truncated())
-        if self.state_desc_in_info:
-            info["state_desc"] = self.env.get_state_desc()
+        if self.dict_in_info:
+            info["obs_dict"] = self.env.get_observation_dict()
         return np.asarray(obs, dtype=np.float64), float(reward), terminated, truncated, info
 
     def render(self):

@@ -15,7 +15,8 @@ from osim.env.target_field import TargetField, n_targets_bound
 from osim.models import model_path
 from osim.simulator import SimulationError
 
-__all__ = ["L2M2019Env", "INIT_POSE", "INIT_POSE_FIELDS", "MUSCLES", "ACTION_NAMES", "ACT2MUS", "MODELS"]
+__all__ = ["L2M2019Env", "INIT_POSE", "EXAMPLE_INIT_POSE", "INIT_POSE_FIELDS", "MUSCLES", "ACTION_NAMES",
+           "ACT2MUS", "MODELS"]
 
 _log = logging.getLogger(__name__)
 
@@ -48,6 +49,14 @@ INIT_POSE_FIELDS = (
 )
 #: default initial pose: standing, pelvis at 0.94 m
 INIT_POSE = np.array([0.0, 0.0, 0.94, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+
+#: the initial pose of the challenge's controller example (spec 9.6): walking
+#: at 1.7 m/s, right leg in stance; the reflex controller starts from it
+EXAMPLE_INIT_POSE = np.array([
+    1.7, 0.5, 0.9023245653983966, 0.2012303881285583,
+    0.0, -0.6952390849304798, -0.3231075259785814, 0.1709011708233401,
+    0.0, -0.05282323914341899, -0.8041966456860847, -0.17453292519943295,
+])
 #: (coordinate, init_pose index or None for 0, sign) of the values written at reset
 _POSE_COORDINATES = (
     ("pelvis_tx", None, 1.0), ("pelvis_tz", None, 1.0), ("pelvis_list", None, 1.0),
@@ -265,8 +274,8 @@ class L2M2019Env(OsimEnv):
         self.obs_as_dict = self._check_flag("obs_as_dict", obs_as_dict)
         super().__init__(model_path(MODELS[self.model]), visualize=visualize,
                          integrator_accuracy=integrator_accuracy, report=report, raise_on_failure=raise_on_failure)
-        self._field = TargetField(self.difficulty, dt=DT)
-        self._field._rng = self.np_random  # seeding the env seeds the field's draws
+        # the field draws from the env's generator: seeding the env seeds the field
+        self._field = TargetField(self.difficulty, dt=DT, rng=self.np_random)
         self._episode_ready = False
         if seed is not None:
             self.seed(seed)
@@ -385,7 +394,6 @@ class L2M2019Env(OsimEnv):
     # -------------------------------------------------------------- scenario
     def draw_scenario(self) -> dict:
         n = n_targets_bound(self.difficulty, self.spec.timestep_limit, DT)
-        self._field._rng = self.np_random  # the field draws from the env's generator (seeded with the env)
         self._field.reset(n_draw=n if self.difficulty else None, version=self.difficulty)
         return self._field.scenario
 

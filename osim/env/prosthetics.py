@@ -138,7 +138,7 @@ class ProstheticsEnv(OsimEnv):
 
     The vector never contains the velocity target (as in the original, Q29):
     at difficulty 1 read it from the state description (``project=False``,
-    :meth:`get_observation_dict`, or ``info["state_desc"]`` in the Gymnasium
+    :meth:`get_observation_dict`, or ``info["obs_dict"]`` in the Gymnasium
     face) or from :meth:`target_velocity`.
 
     The *state description* (``reset/step(project=False)``,

@@ -122,7 +122,8 @@ class TargetField:
     dt : float
         Clock increment per :meth:`update` (the env's step, 0.01 s).
     seed : int or None
-        Seeds the instance's generator (None: fresh OS entropy).  The original
+        Seeds the instance's generator (None: fresh OS entropy); ignored when
+        ``rng`` (a ``numpy.random.RandomState`` to draw from) is given.  The original
         constructor seeded numpy's global generator the same way, so
         ``TargetField(v, seed=s).reset()`` draws like the original's first
         episode with seed ``s``.
@@ -160,10 +161,11 @@ class TargetField:
     DTHETA_RNG = {1: (0.0, 0.0), 2: (-math.pi / 2, math.pi / 2), 3: (-math.pi, math.pi)}
     N_TARGETS = {0: 0, 1: math.inf, 2: math.inf, 3: 2}
 
-    def __init__(self, version, dt=0.01, seed=None):
+    def __init__(self, version, dt=0.01, seed=None, rng=None):
         self._set_version(version)
         self.dt = float(dt)
-        self._rng = np.random.RandomState(seed)
+        # an env passes its own generator, so that seeding the env seeds the field
+        self._rng = rng if rng is not None else np.random.RandomState(seed)
         # local grid offsets, flattened in (i, j) row-major order
         off = np.arange(self.N_LOCAL, dtype=np.float64) * self.LOCAL_RES - self.LOCAL_HALF
         u, w = np.meshgrid(off, off, indexing="ij")

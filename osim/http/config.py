@@ -227,10 +227,30 @@ def _tokens(table: dict) -> dict[str, TokenConfig]:
     return tokens
 
 
-def _known_env_classes() -> tuple[str, ...]:
+def _registry() -> dict[str, str]:
+    """Registered names (class name, Gymnasium ID, ID without the namespace) -> class name."""
     from osim.registration import ENVS
 
-    return tuple(target.partition(":")[2] for target, _limit, _defaults in ENVS.values())
+    names = {}
+    for env_id, entry in ENVS.items():
+        target = entry.entry if hasattr(entry, "entry") else entry[0]
+        cls_name = target.partition(":")[2]
+        for name in (cls_name, env_id, env_id.split("/", 1)[-1]):
+            names[name] = cls_name
+    return names
+
+
+def _known_env_classes() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_registry().values()))
+
+
+def _is_known_env(name: str) -> bool:
+    """A class name or Gymnasium ID of the registry, or an env class exported by :mod:`osim.env`."""
+    if name in _registry():
+        return True
+    import osim.env  # imports OpenSim: only for names the registry does not know
+
+    return name in getattr(osim.env, "__all__", ()) and name not in ("OsimEnv", "validate_action")
 
 
 def _env(env_id: str, spec: Any) -> EnvConfig:
@@ -242,8 +262,8 @@ def _env(env_id: str, spec: Any) -> EnvConfig:
     if not isinstance(env_class, str) or not env_class:
         raise ValueError(f"{where}.class must be an env class name or 'module:Class', got {env_class!r}")
     if ":" not in env_class:
-        known = _known_env_classes()
-        if env_class not in known:
+        if not _is_known_env(env_class):
+            known = _known_env_classes()
             hint = "" if "class" in spec else " (the table name is used when class is not given)"
             raise ValueError(f"{where}: unknown env class {env_class!r}{hint}; known: {', '.join(known)}, "
                              "or an import target 'package.module:Class'")

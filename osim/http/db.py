@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     max_instances INTEGER,
     submissions_per_period INTEGER,
     source TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS evaluations (
@@ -94,17 +95,32 @@ class Database:
             "INSERT INTO tokens (token, name, max_instances, submissions_per_period, source, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token) DO UPDATE SET name = excluded.name, "
             "max_instances = excluded.max_instances, submissions_per_period = excluded.submissions_per_period, "
-            "source = excluded.source",
+            "source = excluded.source, revoked = 0",
             (token, name.strip(), max_instances, submissions_per_period, source, time.time()),
         )
 
     def sync_tokens(self, tokens: Iterable) -> None:
-        """Store the configuration's tokens (``TokenConfig``); tokens added to the database stay."""
+        """Store the configuration's tokens (``TokenConfig``).
+
+        Tokens that came from an earlier configuration and are no longer in
+        it are revoked (kept for the names of their submissions); tokens
+        added to the database directly stay valid.
+        """
+        tokens = list(tokens)
         for t in tokens:
             self.add_token(t.token, t.name, t.max_instances, t.submissions_per_period, source="config")
+        keep = {t.token for t in tokens}
+        for row in self._query("SELECT token FROM tokens WHERE source = 'config' AND revoked = 0"):
+            if row["token"] not in keep:
+                self.revoke_token(row["token"])
+
+    def revoke_token(self, token: str) -> bool:
+        """The token can no longer create instances (its submissions stay on the leaderboard)."""
+        return self._execute("UPDATE tokens SET revoked = 1 WHERE token = ?", (token,)).rowcount == 1
 
     def get_token(self, token: str) -> dict | None:
-        rows = self._query("SELECT * FROM tokens WHERE token = ?", (token,))
+        """The token's row, or None if it is unknown or revoked."""
+        rows = self._query("SELECT * FROM tokens WHERE token = ? AND revoked = 0", (token,))
         return rows[0] if rows else None
 
     # ----------------------------------------------------------- evaluations

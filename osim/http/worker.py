@@ -76,7 +76,14 @@ def _make_env(env_class: str, kwargs: dict):
         return getattr(importlib.import_module(module), attr)(**kwargs)
     from osim.bench import make_classic_env
 
-    return make_classic_env(env_class, **kwargs)
+    try:
+        return make_classic_env(env_class, **kwargs)
+    except ValueError:
+        import osim.env
+
+        if env_class in getattr(osim.env, "__all__", ()):  # exported but not registered (yet)
+            return getattr(osim.env, env_class)(**kwargs)
+        raise
 
 
 class _Session:

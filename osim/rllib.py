@@ -1,0 +1,151 @@
+"""Ray RLlib integration: every osim-rl Gymnasium ID as an RLlib env.
+
+Optional: needs ``pip install "osim-rl[ray]"`` (``ray[rllib]`` and torch).
+``import osim`` never imports this module or Ray.
+
+::
+
+    import ray
+    from osim.rllib import register_rllib_envs, ppo_config
+
+    ray.init()                      # or ray.init(address="auto") on a cluster
+    register_rllib_envs()           # "osim/L2Run-v0", "osim/Arm2D-v0", ... for RLlib
+    algo = ppo_config("osim/Arm2D-v0", num_env_runners=2).build_algo()
+    algo.train()
+
+Each env runner (a Ray worker process, on any node of the cluster) builds
+its env itself with ``gymnasium.make(env_id, **env_config)`` after importing
+:mod:`osim`: one OpenSim model per process, nothing OpenSim-related is
+pickled. Every node needs osim-rl installed (same version as the driver).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+__all__ = ["INSTALL_HINT", "require_ray", "OsimEnvCreator", "register_rllib_envs", "osim_env_ids", "ppo_config"]
+
+_log = logging.getLogger("osim.rllib")
+
+INSTALL_HINT = 'pip install "osim-rl[ray]"'
+
+
+def require_ray():
+    """Import and return ``ray`` (with RLlib), or raise ImportError naming the pip command."""
+    try:
+        import ray
+        import ray.rllib  # noqa: F401
+        import ray.tune.registry  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"the Ray integration needs ray[rllib] and torch, which are not installed ({exc}); "
+            f"install them with: {INSTALL_HINT}") from exc
+    return ray
+
+
+def osim_env_ids() -> list[str]:
+    """Every registered osim-rl Gymnasium ID (``osim/...``)."""
+    import gymnasium as gym
+
+    import osim  # noqa: F401  (registers the IDs)
+    from osim.registration import ENVS
+
+    return sorted(set(ENVS) | {k for k in gym.registry if k.startswith("osim/")})
+
+
+class OsimEnvCreator:
+    """RLlib env creator: ``creator(env_config) -> gymnasium.make(env_id, **env_config)``.
+
+    A plain class (pickled by reference, so workers import it from the
+    installed osim-rl). ``env_config`` holds ``make`` keywords (e.g.
+    ``{"difficulty": 0}``). When RLlib asks for a vector env
+    (``env_config["num_envs"]``, the ``vector_entry_point`` mode) it gets a
+    ``SyncVectorEnv`` of that many envs.
+    """
+
+    def __init__(self, env_id: str):
+        self.env_id = env_id
+
+    def __call__(self, env_config: Mapping[str, Any] | None = None):
+        import gymnasium as gym
+
+        import osim  # noqa: F401  (registers the IDs in this worker)
+
+        kwargs = dict(env_config or {})
+        num_envs = kwargs.pop("num_envs", None)
+        if num_envs is not None:
+            return gym.make_vec(self.env_id, num_envs=int(num_envs), vectorization_mode="sync", **kwargs)
+        return gym.make(self.env_id, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"OsimEnvCreator({self.env_id!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, OsimEnvCreator) and other.env_id == self.env_id
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.env_id))
+
+
+def register_rllib_envs(env_ids=None) -> list[str]:
+    """Register osim-rl IDs with ``ray.tune.registry.register_env`` (all of them by default).
+
+    Call it in the driver, before or after ``ray.init``; RLlib then finds the
+    env by its Gymnasium ID (``config.environment("osim/L2Run-v0")``) on every
+    worker of the cluster. Returns the registered IDs.
+    """
+    require_ray()
+    from ray.tune.registry import register_env
+
+    known = osim_env_ids()
+    if env_ids is None:
+        env_ids = known
+    elif isinstance(env_ids, str):
+        env_ids = [env_ids]
+    ids = list(env_ids)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(f"unknown osim env id(s) {unknown}; registered: {', '.join(known)}")
+    for env_id in ids:
+        register_env(env_id, OsimEnvCreator(env_id))
+    return ids
+
+
+def ppo_config(
+    env_id: str,
+    num_env_runners: int = 2,
+    env_kwargs: Mapping[str, Any] | None = None,
+    seed: int | None = 0,
+    train_batch_size: int = 4000,
+    minibatch_size: int = 128,
+    num_epochs: int = 10,
+    lr: float = 3e-4,
+    gamma: float = 0.99,
+    num_envs_per_env_runner: int = 1,
+    rollout_fragment_length: int | str = "auto",
+    **training: Any,
+):
+    """An RLlib ``PPOConfig`` (new API stack) for an osim-rl env with ``num_env_runners`` Ray workers.
+
+    One CPU per env runner; the learner runs in the driver. Registers the
+    env id with RLlib. ``training`` adds further ``PPOConfig.training`` keywords.
+    """
+    require_ray()
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    if isinstance(num_env_runners, bool) or not isinstance(num_env_runners, int) or num_env_runners < 0:
+        raise ValueError(f"num_env_runners must be an integer >= 0, got {num_env_runners!r}")
+    register_rllib_envs([env_id])
+    config = (
+        PPOConfig()
+        .environment(env_id, env_config=dict(env_kwargs or {}))
+        .framework("torch")
+        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=num_envs_per_env_runner,
+                     num_cpus_per_env_runner=1, rollout_fragment_length=rollout_fragment_length)
+        .learners(num_learners=0)
+        .training(train_batch_size_per_learner=train_batch_size, minibatch_size=minibatch_size,
+                  num_epochs=num_epochs, lr=lr, gamma=gamma, **training)
+    )
+    if seed is not None:
+        config = config.debugging(seed=int(seed))
+    return config
