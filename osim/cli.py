@@ -40,8 +40,8 @@ def _make_env(env_name: str, **kwargs):
 
     try:
         return make_classic_env(env_name, **kwargs)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="ENV") from None
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="ENV/--env-kwargs") from None
 
 
 def _controller(name: str, env, seed: int):
@@ -62,6 +62,22 @@ def _reset_kwargs(env, controller: str) -> dict:
     return {}
 
 
+def _parse_env_kwargs(_ctx, _param, value):
+    if not value:
+        return {}
+    try:
+        kwargs = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc}") from None
+    if not isinstance(kwargs, dict):
+        raise click.BadParameter('expected a JSON object, e.g. \'{"model": "2D"}\'')
+    return kwargs
+
+
+_env_kwargs_option = click.option(
+    "--env-kwargs", default=None, callback=_parse_env_kwargs, metavar="JSON",
+    help='Constructor keywords of the env, e.g. \'{"model": "2D", "difficulty": 2}\'.')
+
 _controller_option = click.option(
     "--controller", default="random", show_default=True, metavar="random|zero|reflex|PATH",
     help="random: uniform excitations; zero: all muscles off; reflex: the 2019 reflex "
@@ -78,14 +94,15 @@ _controller_option = click.option(
 @click.option("--record", "record_path", type=click.Path(dir_okay=False), default=None,
               help="Save the episode (.npz) for `osim-rl plot` and `osim-rl video`.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@_env_kwargs_option
 def run(env_name: str, controller: str, steps: int | None, seed: int, record_path: str | None,
-        progress: bool) -> None:
+        progress: bool, env_kwargs: dict) -> None:
     """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) and print a summary."""
     from tqdm import tqdm
 
     from osim.record import run_episode, save_record
 
-    env = _make_env(env_name)
+    env = _make_env(env_name, **env_kwargs)
     policy = _controller(controller, env, seed)
     limit = steps or env.spec.timestep_limit
     t0 = time.perf_counter()
@@ -108,49 +125,53 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
 @click.argument("env_name", metavar="ENV")
 @_controller_option
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default="run.mp4", show_default=True,
-              help="Output file: .mp4 or .gif.")
+              help="Output file: .mp4 (or .webm, .mkv, .avi, .mov) or .gif.")
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="Default: the env's time limit.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--fps", type=click.IntRange(min=1), default=50, show_default=True,
               help="Frames per second of the video (the simulation runs at 100 steps/s).")
 @click.option("--every", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Draw a frame every N steps.")
+              help="Draw a frame every N steps (with --fps 50, real time).")
 @click.option("--size", default="640x480", show_default=True, help="WIDTHxHEIGHT in pixels.")
 @click.option("--view", type=click.Choice(["side", "front", "top"]), default="side", show_default=True)
-def video(env_name, controller, out_path, steps, seed, fps, every, size, view) -> None:
+@_env_kwargs_option
+def video(env_name, controller, out_path, steps, seed, fps, every, size, view, env_kwargs) -> None:
     """Record a video of one episode of ENV, drawn offscreen (no display needed)."""
     from tqdm import tqdm
 
-    try:
-        import imageio.v2 as imageio
-    except ImportError:
-        raise click.ClickException('video needs imageio: pip install "osim-rl[video]"') from None
-    from osim.render import Camera, render_scene
+    from osim.render import Camera, render_scene, write_video
 
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise click.BadParameter("expected WIDTHxHEIGHT, e.g. 640x480", param_hint="--size") from None
-    suffix = out_path.rsplit(".", 1)[-1].lower()
-    if suffix not in ("mp4", "gif"):
-        raise click.BadParameter("the output must end in .mp4 or .gif", param_hint="--out")
-    env = _make_env(env_name)
+    env = _make_env(env_name, **env_kwargs)
     policy = _controller(controller, env, seed)
     camera = Camera(view=view)
     limit = steps or env.spec.timestep_limit
-    obs = env.reset(seed=seed, **_reset_kwargs(env, controller))
-    draw = lambda: render_scene(env.render_scene(), camera=camera, width=width, height=height)  # noqa: E731
-    writer = imageio.get_writer(out_path, fps=fps) if suffix == "mp4" else imageio.get_writer(out_path, duration=1 / fps)
-    with writer, tqdm(total=limit, desc=f"video {env_name}", unit="step", file=sys.stderr) as bar:
-        writer.append_data(draw())
-        for k in range(limit):
-            obs, _reward, done, _info = env.step(policy(obs, k))
-            bar.update(1)
-            if (k + 1) % every == 0 or done:
-                writer.append_data(draw())
-            if done:
-                break
-    click.echo(f"wrote {out_path} ({k + 1} steps)")
+    done_steps = 0
+
+    def frames():
+        nonlocal done_steps
+        obs = env.reset(seed=seed, **_reset_kwargs(env, controller))
+        yield render_scene(env.render_scene(), camera=camera, width=width, height=height)
+        with tqdm(total=limit, desc=f"video {env_name}", unit="step", file=sys.stderr) as bar:
+            for k in range(limit):
+                obs, _reward, done, _info = env.step(policy(obs, k))
+                done_steps = k + 1
+                bar.update(1)
+                if (k + 1) % every == 0 or done:
+                    yield render_scene(env.render_scene(), camera=camera, width=width, height=height)
+                if done:
+                    break
+
+    try:
+        write_video(frames(), out_path, fps=fps)
+    except ImportError:
+        raise click.ClickException('mp4 videos need imageio: pip install "osim-rl[video]" (or write a .gif)') from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--out/--size") from None
+    click.echo(f"wrote {out_path} ({done_steps} steps)")
     env.close()
 
 
@@ -196,6 +217,25 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, json_
     if json_path:
         with open(json_path, "w") as fh:
             json.dump([json.loads(r.to_json()) for r in results], fh, indent=2)
+
+
+@main.command("serve")
+@click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The evaluation config (TOML); start from osim/http/eval.example.toml.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=click.IntRange(1, 65535), show_default=True)
+def serve_cmd(config_path: str, host: str, port: int) -> None:
+    """Run the remote evaluation server (the challenges' grader protocol)."""
+    try:
+        from osim.http import serve
+        from osim.http.config import load_config
+    except ImportError:
+        raise click.ClickException('the server needs FastAPI and uvicorn: pip install "osim-rl[server]"') from None
+    try:
+        load_config(config_path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--config") from None
+    serve(config_path, host=host, port=port)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,15 @@ def record_episode(env, actions, stop_when_done: bool = True, details: bool = Tr
 
 def run_episode(env, controller, steps: int, stop_when_done: bool = True, details: bool = True,
                 progress=None, **reset_kwargs: Any) -> dict:
-    """Run ``controller(obs, k) -> action`` for up to ``steps`` steps; returns the record."""
+    """Run ``controller(obs, k) -> action`` for up to ``steps`` steps; returns the record.
+
+    The controller gets the observation in the env's own form (a dict for
+    L2M2019Env by default); the record stores the flat vector
+    (``get_observation()``).
+    """
     sim = env.sim
     obs = env.reset(**reset_kwargs)
-    obs0 = np.asarray(obs, dtype=np.float64)
+    obs0 = np.asarray(env.get_observation(), dtype=np.float64)
     feet = [f for f in sim.force_names if f.startswith(("foot", "pros_foot"))]
     rows: dict[str, list] = {k: [] for k in ("obs", "rewards", "dones", "actions", "joints", "activations",
                                              "grf", "pelvis")}
@@ -40,14 +45,15 @@ def run_episode(env, controller, steps: int, stop_when_done: bool = True, detail
     for k in range(steps):
         action = np.asarray(controller(obs, k), dtype=np.float64)
         obs, reward, done, info = env.step(action)
-        rows["obs"].append(np.asarray(obs, dtype=np.float64))
+        rows["obs"].append(np.asarray(env.get_observation(), dtype=np.float64))
         rows["rewards"].append(reward)
         rows["dones"].append(done)
         rows["actions"].append(action)
         if details:
             rows["joints"].append(sim.q())
             rows["activations"].append(sim.muscle_activations())
-            rows["grf"].append([[-v for v in sim.force_record(f)[0:3]] for f in feet])
+            if feet:
+                rows["grf"].append([[-v for v in sim.force_record(f)[0:3]] for f in feet])
             if "pelvis" in sim.body_names:
                 rows["pelvis"].append(sim.body_position("pelvis"))
             for name, value in info.get("reward_terms", {}).items():
@@ -72,9 +78,23 @@ def run_episode(env, controller, steps: int, stop_when_done: bool = True, detail
     if details:
         record["joint_names"] = list(sim.coordinate_names)
         record["muscle_names"] = list(sim.muscle_names)
-        record["grf_names"] = feet
+        if feet:
+            record["grf_names"] = feet
         record["reward_terms"] = {name: np.array(v) for name, v in terms.items()}
     return record
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly copy (NumPy arrays and scalars in metadata become lists and numbers)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def save_record(path: str | Path, record: dict, **meta: Any) -> None:
@@ -83,7 +103,7 @@ def save_record(path: str | Path, record: dict, **meta: Any) -> None:
     arrays.update({f"reward_terms/{k}": v for k, v in record.get("reward_terms", {}).items()})
     info = {k: v for k, v in record.items() if not isinstance(v, np.ndarray) and k != "reward_terms"}
     info.update(meta)
-    np.savez_compressed(path, meta=json.dumps(info), **arrays)
+    np.savez_compressed(path, meta=json.dumps(_plain(info)), **arrays)
 
 
 def load_record(path: str | Path) -> dict:

@@ -168,3 +168,14 @@ def test_vector_envs_match_single_envs(env_id, vector):
                 os.kill(pid, 0)  # no stray worker processes
     else:
         venv.close()
+
+
+def test_rgb_array_frames(env_id):
+    env = gym.make(env_id, render_mode="rgb_array", width=200, height=150)
+    env.reset(seed=0)
+    first = env.render()
+    assert first.shape == (150, 200, 3) and first.dtype == np.uint8
+    for a in _actions(env_id, 10):
+        env.step(a)
+    assert not np.array_equal(env.render(), first)  # the pose changed, so did the picture
+    env.close()

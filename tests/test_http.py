@@ -334,9 +334,19 @@ def test_idle_instance_times_out(tmp_path, http):
         assert iid not in srv.evaluator.instances
         assert_error(post(http, f"{srv.url}/v1/envs/{iid}/step/", {"action": [0.1] * N_MUSCLES}), 404,
                      "without requests")
-        assert not _alive(pid)
+        assert _gone(pid)
         statuses = {e["status"] for e in srv.evaluator.db._query("SELECT status FROM evaluations")}
         assert statuses == {"timed_out"}
+
+
+def _gone(pid: int, timeout: float = 10.0) -> bool:
+    """Wait until the process has exited (its worker is closed asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _alive(pid: int) -> bool:
@@ -357,7 +367,7 @@ def test_restart_keeps_scores(tmp_path, expected):
             client.env_create(TOKENS["ivan"], env_id="L2RunEnv")
             open_iid = client.instance_id
         pid = srv.evaluator.instances[open_iid].worker.pid
-    assert not _alive(pid)  # workers stop with the server
+    assert _gone(pid)  # workers stop with the server
     assert (tmp_path / "restart.sqlite3").is_file()  # the database defaults to a file next to the config
     # restart; heidi's token was taken out of the configuration meanwhile
     write_config(tmp_path / "restart.toml", exclude=("heidi",))
@@ -405,7 +415,7 @@ def test_stuck_worker_is_killed(tmp_path, http):
             assert_error(post(http, f"{srv.url}/v1/envs/{iid}/step/", {"action": [0.1] * N_MUSCLES}), 504,
                          "did not answer")
             assert time.monotonic() - t0 < 10
-            assert not _alive(pid)
+            assert _gone(pid)
         finally:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
@@ -481,3 +491,43 @@ def test_client_sends_numpy_actions(server):
             client.env_step(np.full(N_MUSCLES, np.nan))
         assert err.value.status_code == 400
         client.env_close()
+
+
+# -------------------------------------------------------- serve(), the CLI
+def test_serve_in_a_subprocess(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path / "cli.toml", envs='[envs.L2RunEnv]\nseeds = [0]\nmax_steps = 2\n')
+    from osim.http.__main__ import main as http_main
+
+    assert http_main(["add-token", "--config", str(config), "tok-added-by-cli-1", "cli-user"]) == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = f"from osim.http import serve; serve({str(config)!r}, host='127.0.0.1', port={port})"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            try:
+                resp = requests.get(f"http://127.0.0.1:{port}/v1/leaderboard", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        assert resp.json() == {"env_ids": ["L2RunEnv"]}
+        with requests.Session() as http:
+            resp = post(http, f"http://127.0.0.1:{port}/v1/envs/", {"env_id": "Nope", "token": "tok-added-by-cli-1"})
+            assert_error(resp, 400, "unknown env_id")  # the token from the database was accepted
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert proc.returncode == 0, out.decode()
+    assert b"Application shutdown complete" in out

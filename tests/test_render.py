@@ -129,12 +129,17 @@ def test_far_leg_is_darker_and_drawn_first():
         pixel(frame, (0.2, 1.0, 0.0), cam, follow=(0.0, 1.0, 0.0)).sum() + 100
 
 
-def test_far_side_muscles_use_their_side():
-    pts = [(-0.3, 1.0, 0.0), (0.3, 1.0, 0.0)]
-    r = render_scene({"muscles": [{"points": pts, "activation": 1.0, "side": "r"}], "follow": (0, 1, 0)})
-    l_ = render_scene({"muscles": [{"points": pts, "activation": 1.0, "side": "l"}], "follow": (0, 1, 0)})
-    pr, pl = pixel(r, (0.0, 1.0, 0.0), follow=(0, 1, 0)), pixel(l_, (0.0, 1.0, 0.0), follow=(0, 1, 0))
-    assert pr[0] > pl[0] + 40 and np.argmax(pl) == 0
+def test_far_side_muscles_are_darker_by_depth():
+    def frame(z, side):
+        pts = [(-0.3, 1.0, z), (0.3, 1.0, z)]
+        return render_scene({"muscles": [{"points": pts, "activation": 1.0, "side": side}], "follow": (0, 1, 0)})
+
+    near = saturated_pixel(frame(0.08, "r"), (0.0, 1.0, 0.08), follow=(0, 1, 0))
+    far = saturated_pixel(frame(-0.08, "l"), (0.0, 1.0, -0.08), follow=(0, 1, 0))
+    assert near[0] > far[0] + 40 and np.argmax(far) == 0
+    # a turned body: the left leg nearer the camera is drawn as near
+    turned = saturated_pixel(frame(0.08, "l"), (0.0, 1.0, 0.08), follow=(0, 1, 0))
+    assert turned.tolist() == near.tolist()
 
 
 # ------------------------------------------------- targets, obstacles, field
@@ -262,6 +267,8 @@ def test_scale_and_center():
     ({"muscles": [{"points": [(0, 0, 0), (1, 1, 1)]}]}, "needs 'points' and 'activation'"),
     ({"muscles": [{"points": [(0, 0, 0), (1, 1, 1)], "activation": 0.2, "colour": 1}]}, "unknown keys"),
     ({"muscles": [[(0, 0, 0), (1, 1, 1)]]}, "must be a dict"),
+    ({"muscles": 3}, "list of dicts"),
+    ({"muscles": {"points": [(0, 0, 0), (1, 1, 1)], "activation": 0.2}}, "list of dicts"),
     ({"contacts": [((0, 0), 0.1)]}, "contacts"),
     ({"contacts": [((0, 0, 0), -0.1)]}, "negative radius"),
     ({"obstacles": [((0, math.nan, 0), 0.1)]}, r"obstacles'\]\[0\] has non-finite"),
@@ -349,3 +356,79 @@ def test_write_mp4(tmp_path):
     assert path.stat().st_size > 1000
     with pytest.raises(ValueError, match="even"):
         write_video([np.zeros((121, 160, 3), np.uint8)], tmp_path / "odd.mp4")
+
+
+# ------------------------------------------------------------- robustness
+
+def test_dict_items_and_arrays_for_spheres():
+    """Contacts as the simulator gives them ({'name', 'center', 'radius'}) or as an (N, 4) array."""
+    pairs = {"contacts": [((0.0, 0.5, 0.0), 0.05)], "follow": PELVIS}
+    dicts = {"contacts": [{"name": "foot_r", "center": (0.0, 0.5, 0.0), "radius": 0.05}], "follow": PELVIS}
+    array = {"contacts": np.array([[0.0, 0.5, 0.0, 0.05]]), "follow": PELVIS}
+    a = render_scene(pairs)
+    assert np.array_equal(a, render_scene(dicts)) and np.array_equal(a, render_scene(array))
+    with pytest.raises(ValueError, match="'center', 'radius'"):
+        render_scene({"contacts": [{"centre": (0, 0, 0), "radius": 0.1}]})
+
+
+@pytest.mark.parametrize("size", [(16, 16), (33, 17), (1000, 50), (50, 700)])
+def test_tiny_and_odd_frames(size):
+    scene = example_scene(0.2, obstacles=True, target=True, field=True, text=["a long line of text here"])
+    for view in ("side", "front", "top"):
+        frame = render_scene(scene, Camera(view=view), width=size[0], height=size[1])
+        assert frame.shape == (size[1], size[0], 3)
+
+
+@pytest.mark.parametrize("big", [10.0, 1e6, 1e12, 1e300])
+def test_absurd_but_finite_geometry_is_fast(big):
+    import time
+
+    scene = {"segments": [((0, 1, 0), (big, 1, 0)), ((0, 1, 0), (0.3, big, 0.1))],
+             "muscles": [{"points": [(0, 1, 0), (big, -big, 0)], "activation": 1.0}],
+             "contacts": [((0, 1, 0), big)], "obstacles": [((0, 1, 0), big)], "targets": [((0, 1, 0), big)],
+             "ground": {"height": 0.0}, "field": {"vectors": [[[big]], [[-big]]]}, "follow": (0, 1, 0)}
+    t = time.perf_counter()
+    for cam in (Camera(), Camera(scale=big), Camera(scale=1 / big), Camera(view="top")):
+        assert render_scene(scene, cam).shape == (480, 640, 3)
+    assert render_scene(dict(scene, follow=(big, big, big)), Camera(view="front")).shape == (480, 640, 3)
+    assert time.perf_counter() - t < 5.0
+
+
+def _fuzz_scene(data):
+    from hypothesis import strategies as st
+
+    coord = st.floats(-50, 50, allow_nan=False)
+    point = st.tuples(coord, coord, coord)
+    radius = st.floats(0, 5)
+    scene = {
+        "segments": data.draw(st.lists(st.tuples(point, point), max_size=6)),
+        "muscles": data.draw(st.lists(st.fixed_dictionaries(
+            {"points": st.lists(point, min_size=2, max_size=5), "activation": st.floats(-1, 2),
+             "side": st.sampled_from(["r", "l"])}), max_size=4)),
+        "contacts": data.draw(st.lists(st.tuples(point, radius), max_size=3)),
+        "obstacles": data.draw(st.lists(st.tuples(point, radius), max_size=3)),
+        "targets": data.draw(st.lists(st.tuples(point, radius), max_size=2)),
+        "ground": data.draw(st.one_of(st.none(), st.fixed_dictionaries({"height": coord}))),
+        "follow": data.draw(point),
+        "text": data.draw(st.lists(st.text(max_size=20), max_size=3)),
+    }
+    if data.draw(st.booleans()):
+        n, m = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 12))
+        scene["field"] = {"vectors": np.array(data.draw(st.lists(coord, min_size=2 * n * m, max_size=2 * n * m)))
+                          .reshape(2, n, m), "yaw": data.draw(coord), "origin": (data.draw(coord), data.draw(coord))}
+    return scene
+
+
+def test_fuzzed_scenes_render():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data(), view=st.sampled_from(["side", "front", "top"]), aa=st.integers(1, 3),
+           scale=st.one_of(st.none(), st.floats(1, 2000)))
+    def check(data, view, aa, scale):
+        scene = _fuzz_scene(data)
+        frame = render_scene(scene, Camera(view=view, antialias=aa, scale=scale), width=160, height=120)
+        assert frame.shape == (120, 160, 3) and frame.dtype == np.uint8
+
+    check()

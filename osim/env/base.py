@@ -398,6 +398,8 @@ class OsimEnv:
     def render_scene(self) -> dict:
         """What :mod:`osim.render` draws: the simulator's scene plus task items (override to add)."""
         scene = self.sim.scene()
+        if "head" in self.sim.body_names:
+            scene["spheres"] = [(tuple(float(v) for v in self.sim.body_position("head")), 0.1)]
         scene["text"] = [f"{type(self).__name__}  t = {self.sim.time:.2f} s"]
         return scene
 

@@ -471,6 +471,18 @@ class L2M2019Env(OsimEnv):
         yaw = sim.q()[self._c_rot]
         self._v_tgt_field, self._target_flag = self._field.update((pos[0], -pos[2], yaw))
 
+    def render_scene(self) -> dict:
+        """The simulator's scene plus the local target velocity field and the current sink."""
+        scene = super().render_scene()
+        pelvis = self.sim.body_position("pelvis")
+        scene["field"] = {"vectors": self._v_tgt_field, "origin": (float(pelvis[0]), float(pelvis[2])),
+                          "yaw": float(self.sim.q()[self._c_rot])}
+        sink = self._field.p_sink
+        if sink is not None:  # map frame (x, left) -> ground (x, 0, -left)
+            scene["targets"] = [((float(sink[0]), 0.0, -float(sink[1])), 0.3)]
+        scene["text"].append(f"difficulty {self.difficulty}  footsteps {self.n_footsteps}")
+        return scene
+
     def _update_footsteps(self, foot_r: list, foot_l: list) -> None:
         threshold = -CONTACT_THRESHOLD * self._mg
         contact = (foot_r[1] < threshold, foot_l[1] < threshold)

@@ -238,8 +238,10 @@ class Evaluator:
                 self._tombstones.popitem(last=False)
         if inst.state != SUBMITTED:
             self.db.end_evaluation(inst.evaluation_id, status, message)
-        if inst.worker is not None:
-            inst.worker.kill() if status == "failed" else inst.worker.close()
+        if inst.worker is not None and status == "failed":
+            inst.worker.kill()
+        elif inst.worker is not None:
+            inst.worker.close()
         _log.info("instance %s removed (%s): %s", inst.id, status, message)
 
     # ------------------------------------------------------------- requests

@@ -1,0 +1,75 @@
+"""The osim-rl command end to end on short episodes: list, run, plot, video, serve."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from osim.cli import main
+from osim.registration import ENVS
+
+
+@pytest.fixture
+def cli():
+    return CliRunner()
+
+
+def test_help_everywhere(cli):
+    for args in ([], ["run"], ["video"], ["plot"], ["bench"], ["serve"], ["list"]):
+        res = cli.invoke(main, args + ["--help"])
+        assert res.exit_code == 0 and "Usage:" in res.output
+
+
+def test_list_shows_every_env_with_sizes(cli):
+    res = cli.invoke(main, ["list"])
+    assert res.exit_code == 0, res.output
+    for env_id, entry in ENVS.items():
+        assert env_id in res.output and entry.class_name in res.output
+    assert "Arm2DEnv" in res.output and " 16 " in res.output
+
+
+def test_run_record_then_plot(cli, tmp_path):
+    rec, png = tmp_path / "ep.npz", tmp_path / "ep.png"
+    res = cli.invoke(main, ["run", "Arm2DEnv", "--steps", "12", "--no-progress", "--record", str(rec)])
+    assert res.exit_code == 0, res.output
+    assert "Arm2DEnv: 12 steps" in res.output and rec.exists()
+    res = cli.invoke(main, ["plot", str(rec), "--out", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_run_with_env_kwargs_and_the_reflex_controller(cli):
+    res = cli.invoke(main, ["run", "L2M2019Env", "--controller", "reflex", "--env-kwargs", '{"model": "2D"}',
+                            "--steps", "30", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "30 steps (step budget)" in res.output  # walking, not fallen
+
+
+@pytest.mark.parametrize("suffix", ["gif", "mp4"])
+def test_video(cli, tmp_path, suffix):
+    out = tmp_path / f"run.{suffix}"
+    res = cli.invoke(main, ["video", "L2RunEnv", "--steps", "6", "--out", str(out), "--size", "160x120",
+                            "--controller", "zero"])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 1000 and "wrote" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "Nope"], "unknown env 'Nope'"),
+    (["run", "L2RunEnv", "--env-kwargs", "{bad"], "not valid JSON"),
+    (["run", "L2RunEnv", "--env-kwargs", '{"model": "2D"}'], "model"),
+    (["run", "L2RunEnv", "--controller", "dance"], "unknown controller 'dance'"),
+    (["run", "L2RunEnv", "--controller", "reflex"], "reflex controller reads the L2M2019Env"),
+    (["video", "L2RunEnv", "--out", "x.avi.txt"], "unsupported video file type"),
+    (["video", "L2RunEnv", "--size", "big"], "WIDTHxHEIGHT"),
+])
+def test_errors_say_what_to_do(cli, args, message):
+    res = cli.invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+
+
+def test_serve_rejects_a_bad_config(cli, tmp_path):
+    bad = tmp_path / "eval.toml"
+    bad.write_text('[envs.L2RunEnv]\nseeds = "not a list"\n')
+    res = cli.invoke(main, ["serve", "--config", str(bad)])
+    assert res.exit_code == 2 and "seeds" in res.output
