@@ -285,22 +285,9 @@ class OsimEnv:
     def step(self, action, project: bool = True):
         """Apply excitations for one 10 ms step; returns ``[obs, reward, done, info]``."""
         excitations = validate_action(action, self.sim.n_muscles, self.sim.muscle_names)
-        if self.sim.failed:
-            if self.raise_on_failure:
-                raise SimulationError("the last step failed; reset() before stepping again")
-            return [copy.deepcopy(self._last_obs), 0.0, True,
-                    {"failure": "the last step failed; reset() before stepping again", "reward_terms": {}}]
-        self.before_step()
-        if self.keep_prev_state_desc:
-            self._prev_desc = self.get_state_desc()
-        self.actuate(excitations)
-        try:
-            self.sim.step()
-        except SimulationError as exc:
-            if self.raise_on_failure:
-                raise
-            _log.warning("%s: simulation failure, episode ended: %s", type(self).__name__, exc)
-            return [copy.deepcopy(self._last_obs), 0.0, True, {"failure": str(exc), "reward_terms": {}}]
+        failure = self._advance(excitations)
+        if failure is not None:
+            return self._failed_step(failure)
         terms = self.reward_terms()
         reward = self.reward(terms)
         done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
@@ -310,6 +297,34 @@ class OsimEnv:
             self._write_report(excitations, reward, done, obs if project else self.get_observation())
         self._last_obs = obs
         return [obs, reward, done, info]
+
+    def _advance(self, action: np.ndarray) -> str | None:
+        """Actuate and integrate one step; returns why it failed, or None.
+
+        A simulation failure is logged and reported (or raised with
+        ``raise_on_failure``); stepping again after one reports it again.
+        """
+        if self.sim.failed:
+            why = "the last step failed; reset() before stepping again"
+            if self.raise_on_failure:
+                raise SimulationError(why)
+            return why
+        self.before_step()
+        if self.keep_prev_state_desc:
+            self._prev_desc = self.get_state_desc()
+        self.actuate(action)
+        try:
+            self.sim.step()
+        except SimulationError as exc:
+            if self.raise_on_failure:
+                raise
+            _log.warning("%s: simulation failure, episode ended: %s", type(self).__name__, exc)
+            return str(exc)
+        return None
+
+    def _failed_step(self, why: str):
+        """The result of a failed step: the last good observation (a copy), reward 0, done, ``info["failure"]``."""
+        return [copy.deepcopy(self._last_obs), 0.0, True, {"failure": why, "reward_terms": {}}]
 
     def _write_report(self, action: np.ndarray, reward: float, done: bool, obs: np.ndarray) -> None:
         if self._report_file is None:

@@ -13,7 +13,6 @@ from gymnasium import spaces
 from osim.env.base import OsimEnv, validate_action
 from osim.env.target_field import TargetField, n_targets_bound
 from osim.models import model_path
-from osim.simulator import SimulationError
 
 __all__ = ["L2M2019Env", "INIT_POSE", "EXAMPLE_INIT_POSE", "INIT_POSE_FIELDS", "MUSCLES", "ACTION_NAMES",
            "ACT2MUS", "MODELS"]
@@ -502,22 +501,9 @@ class L2M2019Env(OsimEnv):
         project = self._check_flag("project", project)
         obs_as_dict = self.obs_as_dict if obs_as_dict is None else self._check_flag("obs_as_dict", obs_as_dict)
         excitations = validate_action(action, len(ACTION_NAMES), ACTION_NAMES)
-        if self.sim.failed:
-            why = "the last step failed; reset() before stepping again"
-            if self.raise_on_failure:
-                raise SimulationError(why)
-            return self._failed_step(why, project, obs_as_dict)
-        self.before_step()
-        if self.keep_prev_state_desc:
-            self._prev_desc = self.get_state_desc()
-        self.actuate(excitations)
-        try:
-            self.sim.step()
-        except SimulationError as exc:
-            if self.raise_on_failure:
-                raise
-            _log.warning("L2M2019Env: simulation failure, episode ended: %s", exc)
-            return self._failed_step(str(exc), project, obs_as_dict)
+        failure = self._advance(excitations)
+        if failure is not None:
+            return self._failed_step(failure, project, obs_as_dict)
         reads = self._read()
         self._accumulate(reads)
         due = self._footstep_due()
