@@ -219,6 +219,26 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, json_
             json.dump([json.loads(r.to_json()) for r in results], fh, indent=2)
 
 
+@main.command("evaluate")
+@click.argument("policy_path", metavar="POLICY.zip", type=click.Path(exists=True, dir_okay=False))
+@click.option("--env", "env_id", default=None, help="Gymnasium ID (default: the one the policy was trained on).")
+@click.option("--episodes", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Episode i is reset with seed + i.")
+@_env_kwargs_option
+def evaluate_cmd(policy_path: str, env_id: str | None, episodes: int, seed: int, env_kwargs: dict) -> None:
+    """Mean return, episode length and distance of a policy saved by scripts/train.py."""
+    try:
+        from osim.train import evaluate_policy_file
+    except ImportError:
+        raise click.ClickException('evaluating policies needs stable-baselines3: pip install "osim-rl[train]"') from None
+    try:
+        r = evaluate_policy_file(policy_path, env_id, episodes=episodes, seed=seed, env_kwargs=env_kwargs or None)
+    except (ValueError, ImportError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(r, indent=2, default=str))
+
+
 @main.command("serve")
 @click.option("--config", "config_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The evaluation config (TOML); start from osim/http/eval.example.toml.")

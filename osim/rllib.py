@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-__all__ = ["INSTALL_HINT", "require_ray", "OsimEnvCreator", "register_rllib_envs", "osim_env_ids", "ppo_config"]
+__all__ = ["INSTALL_HINT", "require_ray", "OsimEnvCreator", "register_rllib_envs", "osim_env_ids", "ppo_config", "train_ppo"]
 
 _log = logging.getLogger("osim.rllib")
 
@@ -149,3 +149,99 @@ def ppo_config(
     if seed is not None:
         config = config.debugging(seed=int(seed))
     return config
+
+
+def _metric(result: Mapping, *keys, default=None):
+    value = result
+    for key in keys:
+        if not isinstance(value, Mapping) or key not in value:
+            return default
+        value = value[key]
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return default if value != value else value  # NaN (no episode finished yet) -> default
+
+
+def train_ppo(
+    env_id: str,
+    total_steps: int = 100_000,
+    num_env_runners: int = 2,
+    env_kwargs: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    out_dir: str | None = None,
+    resume: str | None = None,
+    checkpoint_every: int = 10,
+    progress: bool = True,
+    algo=None,
+    **config_kwargs: Any,
+) -> dict:
+    """Train PPO with RLlib until ``total_steps`` env steps were sampled; Ray must be initialised.
+
+    Saves an RLlib checkpoint in ``out_dir/checkpoint`` every
+    ``checkpoint_every`` iterations and at the end (when ``out_dir`` is
+    given); ``resume`` restores one (its step count continues); ``algo``
+    trains an Algorithm built already (e.g. from :func:`ppo_config`), and
+    the env/config arguments are then ignored. The algorithm is stopped at
+    the end. Returns
+    ``{"iterations", "num_env_steps", "episode_return_mean" (None until an
+    episode ended), "wall_time_s" (training), "setup_time_s" (building the
+    algorithm and its env runners), "history": [per-iteration summaries],
+    "checkpoint"}``.
+    """
+    import sys
+    import time
+    from pathlib import Path
+
+    ray = require_ray()
+    if not ray.is_initialized():
+        raise RuntimeError("call ray.init() (or ray.init(address=...)) before train_ppo")
+    from tqdm import tqdm
+
+    t_setup = time.perf_counter()
+    if algo is not None:
+        pass
+    elif resume:
+        from ray.rllib.algorithms.algorithm import Algorithm
+
+        register_rllib_envs([env_id])
+        algo = Algorithm.from_checkpoint(str(Path(resume).resolve()))
+    else:
+        algo = ppo_config(env_id, num_env_runners=num_env_runners, env_kwargs=env_kwargs, seed=seed,
+                          **config_kwargs).build_algo()
+    ckpt_dir = str((Path(out_dir) / "checkpoint").resolve()) if out_dir else None
+    history, checkpoint = [], None
+    t0 = time.perf_counter()
+    setup_s = t0 - t_setup
+    steps = 0
+    try:
+        with tqdm(total=total_steps, unit="step", file=sys.stderr, disable=not progress,
+                  desc=f"RLlib PPO {env_id}") as bar:
+            while steps < total_steps:
+                result = algo.train()
+                new_steps = int(_metric(result, "num_env_steps_sampled_lifetime", default=0.0)
+                                or _metric(result, "env_runners", "num_env_steps_sampled_lifetime", default=0.0))
+                bar.update(max(new_steps - steps, 0))
+                steps = new_steps
+                summary = {"iteration": int(result.get("training_iteration", len(history) + 1)),
+                           "num_env_steps": steps,
+                           "episode_return_mean": _metric(result, "env_runners", "episode_return_mean"),
+                           "episode_len_mean": _metric(result, "env_runners", "episode_len_mean"),
+                           "time_this_iter_s": _metric(result, "time_this_iter_s")}
+                history.append(summary)
+                if summary["episode_return_mean"] is not None:
+                    bar.set_postfix(ep_return=f"{summary['episode_return_mean']:.2f}", refresh=False)
+                _log.info("iteration %(iteration)d: %(num_env_steps)d steps, return %(episode_return_mean)s", summary)
+                if ckpt_dir and checkpoint_every and len(history) % checkpoint_every == 0:
+                    checkpoint = str(algo.save_to_path(ckpt_dir))
+                if steps == 0 and len(history) >= 3:
+                    raise RuntimeError("RLlib reports no sampled env steps; check the env runners' logs")
+        if ckpt_dir:
+            checkpoint = str(algo.save_to_path(ckpt_dir))
+    finally:
+        algo.stop()
+    return {"env_id": env_id, "iterations": len(history), "num_env_steps": steps,
+            "episode_return_mean": history[-1]["episode_return_mean"] if history else None,
+            "wall_time_s": time.perf_counter() - t0, "setup_time_s": setup_s, "num_env_runners": num_env_runners,
+            "history": history, "checkpoint": checkpoint}

@@ -20,7 +20,6 @@ statistics).
 """
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
@@ -38,6 +37,7 @@ __all__ = [
     "ALGORITHMS",
     "TrainResult",
     "require_sb3",
+    "make_gym_env",
     "make_env_fn",
     "make_vec_env",
     "train",
@@ -131,7 +131,8 @@ def _check_positive_int(value, name: str, minimum: int = 1) -> int:
 
 
 # ----------------------------------------------------------------------- envs
-def _make_gym_env(env_id: str, env_kwargs: Mapping | None):
+def make_gym_env(env_id: str, env_kwargs: Mapping | None = None):
+    """``gymnasium.make(env_id, **env_kwargs)`` after ``import osim`` (works in fresh worker processes)."""
     import gymnasium as gym
 
     import osim  # noqa: F401  (registers the IDs in this process: workers start fresh)
@@ -150,7 +151,7 @@ class _EnvFactory:
         self.monitor_append = monitor_append
 
     def __call__(self):
-        env = _make_gym_env(self.env_id, self.env_kwargs)
+        env = make_gym_env(self.env_id, self.env_kwargs)
         from stable_baselines3.common.monitor import Monitor
 
         return Monitor(env, filename=self.monitor_file, override_existing=not self.monitor_append)
@@ -266,6 +267,16 @@ class Policy:
             obs = self.vecnorm.normalize_obs(obs)
         return obs
 
+    def predict(self, obs, state=None, episode_start=None, deterministic: bool | None = None):
+        """SB3's ``predict`` signature: ``(action, None)``, observations normalised as in training."""
+        saved = self.deterministic
+        if deterministic is not None:
+            self.deterministic = bool(deterministic)
+        try:
+            return self(obs), None
+        finally:
+            self.deterministic = saved
+
     def __call__(self, obs, *_ignored) -> np.ndarray:
         if isinstance(obs, Mapping):
             raise TypeError("the policy takes the observation vector; make the env with vector observations "
@@ -332,7 +343,8 @@ def _callbacks(out_dir: Path, meta: dict, checkpoint_every: int, total: int, pro
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, initial=self.model.num_timesteps, unit="step", file=sys.stderr,
-                            desc=f"{meta['algo']} {meta['env_id']}", dynamic_ncols=True, smoothing=0.05)
+                            desc=f"{meta['algo']} {meta['env_id']}", dynamic_ncols=True, smoothing=0.05,
+                            mininterval=0.1 if sys.stderr.isatty() else 5.0)
             self._last = self.model.num_timesteps
 
         def _on_step(self) -> bool:
@@ -397,6 +409,10 @@ def train(
     ``normalize`` wraps the envs in ``VecNormalize`` (observations and
     rewards; the statistics are saved in each model file). ``algo_kwargs``
     override :data:`DEFAULT_ALGO_KWARGS` (e.g. ``{"n_steps": 64}``).
+
+    PPO collects whole rollouts (``n_steps * n_envs`` steps), so it may end a
+    little past ``total_steps``. SAC checkpoints hold the weights, optimisers
+    and step count but not the replay buffer: a resumed SAC run refills it.
     """
     require_sb3()
     import torch
@@ -461,6 +477,9 @@ def train(
             start = 0
         model.set_logger(configure(str(out), list(log_formats)))
         saved: list[str] = []
+        if start == 0 and checkpoint_every:  # the untrained policy, for before/after comparisons
+            path = out / "checkpoints" / f"{algo.lower()}_0_steps.zip"
+            saved.append(str(_save_model(model, path, meta, _vecnorm_of(model))))
         remaining = total_steps - start
         t0 = time.perf_counter()
         if remaining > 0:
@@ -513,7 +532,7 @@ def evaluate_policy(policy: Callable | str, env_id: str, episodes: int = 10, see
     seed = _check_positive_int(seed, "seed", minimum=0)
     own = env is None
     if own:
-        env = _make_gym_env(_check_env_id(env_id), parse_json_kwargs(env_kwargs, "env_kwargs"))
+        env = make_gym_env(_check_env_id(env_id), parse_json_kwargs(env_kwargs, "env_kwargs"))
     if isinstance(policy, str):
         if policy != "random":
             raise ValueError(f"policy must be a callable obs -> action or 'random', got {policy!r}")
@@ -574,7 +593,7 @@ def evaluate_policy_file(path: str | Path, env_id: str | None = None, episodes: 
         raise ValueError(f"{str(path)!r} does not say which env it was trained on: pass env_id")
     kwargs = parse_json_kwargs(env_kwargs, "env_kwargs") if env_kwargs not in (None, "") else dict(
         meta.get("env_kwargs", {}) if env_id == meta.get("env_id") else {})
-    env = _make_gym_env(_check_env_id(env_id), kwargs)
+    env = make_gym_env(_check_env_id(env_id), kwargs)
     try:
         if env.observation_space.shape != policy.observation_space.shape:
             raise ValueError(f"the policy expects observations of shape {policy.observation_space.shape} "

@@ -73,3 +73,15 @@ def test_serve_rejects_a_bad_config(cli, tmp_path):
     bad.write_text('[envs.L2RunEnv]\nseeds = "not a list"\n')
     res = cli.invoke(main, ["serve", "--config", str(bad)])
     assert res.exit_code == 2 and "seeds" in res.output
+
+
+def test_evaluate_reports_metrics_of_a_saved_policy(cli, tmp_path):
+    from osim.train import train
+
+    out = tmp_path / "run"
+    train("osim/Arm2D-v0", algo="PPO", total_steps=64, n_envs=1, out_dir=out, progress=False,
+          env_kwargs={"integrator_accuracy": 0.01})
+    res = cli.invoke(main, ["evaluate", str(out / "final_model.zip"), "--episodes", "1",
+                            "--env-kwargs", '{"integrator_accuracy": 0.01}'])
+    assert res.exit_code == 0, res.output
+    assert '"return_mean"' in res.output and '"distance_kind": "final_target_distance"' in res.output
