@@ -116,13 +116,13 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
     click.echo(f"{env_name}: {n} steps ({why}), return {total:.4f}, pelvis x {pelvis_x:.3f} m, "
                f"{n / elapsed:.1f} steps/s")
     if record_path:
-        save_record(record_path, record, controller=controller, seed=seed)
+        save_record(record_path, record, controller=controller, seed=seed, env_kwargs=env_kwargs)
         click.echo(f"episode saved to {record_path}")
     env.close()
 
 
 @main.command("video")
-@click.argument("env_name", metavar="ENV")
+@click.argument("env_name", metavar="ENV|RECORD.npz")
 @_controller_option
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default="run.mp4", show_default=True,
               help="Output file: .mp4 (or .webm, .mkv, .avi, .mov) or .gif.")
@@ -136,24 +136,45 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
 @click.option("--view", type=click.Choice(["side", "front", "top"]), default="side", show_default=True)
 @_env_kwargs_option
 def video(env_name, controller, out_path, steps, seed, fps, every, size, view, env_kwargs) -> None:
-    """Record a video of one episode of ENV, drawn offscreen (no display needed)."""
+    """Record a video of one episode of ENV, or replay RECORD.npz (from `osim-rl run --record`).
+
+    Drawn offscreen (no display needed).
+    """
     from tqdm import tqdm
 
     from osim.render import Camera, render_scene, write_video
 
+    replaying = env_name.endswith(".npz")
+    if replaying:
+        from osim.record import load_record
+
+        try:
+            record = load_record(env_name)
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {env_name}: {exc}", param_hint="RECORD.npz") from None
+        env_kwargs = {**record.get("env_kwargs", {}), **env_kwargs}
+        actions = record["actions"]
+        reset_kwargs = {**record.get("reset_kwargs", {}), "scenario": record["scenario"]}
+        reset_kwargs.pop("seed", None)
+        env_name = record["env"]
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise click.BadParameter("expected WIDTHxHEIGHT, e.g. 640x480", param_hint="--size") from None
     env = _make_env(env_name, **env_kwargs)
-    policy = _controller(controller, env, seed)
+    if replaying:
+        policy = lambda _obs, k: actions[k]  # noqa: E731
+        limit = min(steps or len(actions), len(actions))
+    else:
+        policy = _controller(controller, env, seed)
+        limit = steps or env.spec.timestep_limit
+        reset_kwargs = {"seed": seed, **_reset_kwargs(env, controller)}
     camera = Camera(view=view)
-    limit = steps or env.spec.timestep_limit
     done_steps = 0
 
     def frames():
         nonlocal done_steps
-        obs = env.reset(seed=seed, **_reset_kwargs(env, controller))
+        obs = env.reset(**reset_kwargs)
         yield render_scene(env.render_scene(), camera=camera, width=width, height=height)
         with tqdm(total=limit, desc=f"video {env_name}", unit="step", file=sys.stderr) as bar:
             for k in range(limit):

@@ -85,3 +85,13 @@ def test_evaluate_reports_metrics_of_a_saved_policy(cli, tmp_path):
                             "--env-kwargs", '{"integrator_accuracy": 0.01}'])
     assert res.exit_code == 0, res.output
     assert '"return_mean"' in res.output and '"distance_kind": "final_target_distance"' in res.output
+
+
+def test_video_of_a_recorded_episode(cli, tmp_path):
+    rec, gif = tmp_path / "ep.npz", tmp_path / "ep.gif"
+    res = cli.invoke(main, ["run", "L2M2019Env", "--controller", "reflex", "--env-kwargs", '{"model": "2D"}',
+                            "--steps", "8", "--no-progress", "--record", str(rec)])
+    assert res.exit_code == 0, res.output
+    res = cli.invoke(main, ["video", str(rec), "--out", str(gif), "--size", "160x120", "--every", "4"])
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.output and "(8 steps)" in res.output and gif.stat().st_size > 1000
