@@ -285,18 +285,7 @@ def _credits(planar: bool, prosthetic: bool) -> str:
     return text
 
 
-PUBLICATIONS = (
-    "Delp S.L., Loan J.P., Hoy M.G., Zajac F.E., Topp E.L., Rosen J.M. (1990) "
-    "An interactive graphics-based model of the lower extremity to study "
-    "orthopaedic surgical procedures. IEEE Trans. Biomed. Eng. 37:757-767. "
-    "Yamaguchi G.T., Zajac F.E. (1989) A planar model of the knee joint to "
-    "characterize the knee extensor mechanism. J. Biomech. 22:1-10. "
-    "Anderson F.C., Pandy M.G. (1999) A dynamic optimization solution for "
-    "vertical jumping in three dimensions. Comput. Methods Biomech. Biomed. "
-    "Eng. 2:201-231. "
-    "Anderson F.C., Pandy M.G. (2001) Dynamic optimization of human walking. "
-    "J. Biomech. Eng. 123:381-390."
-)
+PUBLICATIONS = g9.CORE_PUBLICATIONS
 
 
 # --------------------------------------------------------------------------

@@ -36,7 +36,8 @@ CREDITS = (
     "use: the muscle set is reduced for simulation speed."
 )
 
-PUBLICATIONS = (
+#: the papers both gait model families rest on (the 14-dof tables reuse them)
+CORE_PUBLICATIONS = (
     "Delp S.L., Loan J.P., Hoy M.G., Zajac F.E., Topp E.L., Rosen J.M. (1990) "
     "An interactive graphics-based model of the lower extremity to study "
     "orthopaedic surgical procedures. IEEE Trans. Biomed. Eng. 37:757-767. "
@@ -46,8 +47,11 @@ PUBLICATIONS = (
     "vertical jumping in three dimensions. Comput. Methods Biomech. Biomed. "
     "Eng. 2:201-231. "
     "Anderson F.C., Pandy M.G. (2001) Dynamic optimization of human walking. "
-    "J. Biomech. Eng. 123:381-390. "
-    "Weiss P.L., Kearney R.E., Hunter I.W. (1986) Position dependence of "
+    "J. Biomech. Eng. 123:381-390."
+)
+
+PUBLICATIONS = CORE_PUBLICATIONS + (
+    " Weiss P.L., Kearney R.E., Hunter I.W. (1986) Position dependence of "
     "ankle joint dynamics - I. Passive mechanics. J. Biomech. 19:727-735."
 )
 
