@@ -397,10 +397,6 @@ class Simulator:
         self._needs_rebuild = False
         self._desc_cache = None
 
-    def component(self, path: str):
-        """A model component by its path (for environment-specific set-up)."""
-        return self.model.getComponent(path)
-
     def get_excitations(self) -> np.ndarray:
         return np.array([f.getValue() for f in self._controls])
 

@@ -163,18 +163,13 @@ class Arm2DEnv(OsimEnv):
         if not _as_bool(random_target, "random_target") and scenario is None and self.scenario:
             scenario = self.scenario
         self._begin_episode(seed, scenario)
-        obs = self._reset_physics(project)
-        if project and as_dict:
-            obs = self._last_obs = self.get_observation_dict()
-        return obs
+        # the dict form of this env is its state description: what project=False returns
+        return self._reset_physics(project and not as_dict)
 
     def step(self, action, project: bool = True, obs_as_dict: bool | None = None):
         """One 10 ms step; returns ``[obs, reward, done, info]`` (obs as in :meth:`reset`)."""
         as_dict = self._resolve_obs_as_dict(obs_as_dict)
-        result = super().step(action, project=project)
-        if project and as_dict and "failure" not in result[3]:
-            result[0] = self._last_obs = self.get_observation_dict()
-        return result
+        return super().step(action, project=project and not as_dict)
 
     def draw_scenario(self) -> dict:
         rng = self.py_random

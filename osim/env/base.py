@@ -174,6 +174,8 @@ class OsimEnv:
         self.scenario: dict = {}
         self._prev_desc: dict | None = None
         self._last_action = np.zeros(self.sim.n_muscles)
+        #: how the last step ended: failure (fall, simulation failure) / time limit
+        self.terminated = self.truncated = False
 
     # ------------------------------------------------------------------ model
     def load_model(self, model_path: str | Path) -> None:
@@ -274,6 +276,7 @@ class OsimEnv:
         self.sim.reset(**reset_kwargs)
         self._prev_desc = None
         self._last_action = np.zeros(self.sim.n_muscles)
+        self.terminated = self.truncated = False
         self.on_reset()
         self._episode += 1
         self._last_obs = self.get_observation() if project else self.get_state_desc()
@@ -290,7 +293,7 @@ class OsimEnv:
             return self._failed_step(failure)
         terms = self.reward_terms()
         reward = self.reward(terms)
-        done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
+        done = self._episode_end()
         info = {"reward_terms": terms}
         obs = self.get_observation() if project else self.get_state_desc()
         if self.report is not None:
@@ -322,8 +325,15 @@ class OsimEnv:
             return str(exc)
         return None
 
+    def _episode_end(self) -> bool:
+        """Decide, once per step, whether the episode ended; sets :attr:`terminated` and :attr:`truncated`."""
+        self.terminated = bool(self.is_done())
+        self.truncated = not self.terminated and self.is_truncated()
+        return self.terminated or self.truncated
+
     def _failed_step(self, why: str):
         """The result of a failed step: the last good observation (a copy), reward 0, done, ``info["failure"]``."""
+        self.terminated, self.truncated = True, False
         return [copy.deepcopy(self._last_obs), 0.0, True, {"failure": why, "reward_terms": {}}]
 
     def _write_report(self, action: np.ndarray, reward: float, done: bool, obs: np.ndarray) -> None:

@@ -80,8 +80,7 @@ class GymnasiumEnv(gym.Env):
 
     def step(self, action):
         obs, reward, _done, info = self.env.step(action)
-        terminated = "failure" in info or bool(self.env.is_done())
-        truncated = bool(not terminated and self.env.is_truncated())
+        terminated, truncated = self.env.terminated, self.env.truncated
         if self.dict_in_info:
             info["obs_dict"] = self.env.get_observation_dict()
         return np.asarray(obs, dtype=np.float64), float(reward), terminated, truncated, info

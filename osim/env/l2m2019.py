@@ -509,7 +509,7 @@ class L2M2019Env(OsimEnv):
         due = self._footstep_due()
         terms = self.reward_terms()
         reward = self.reward(terms)
-        done = bool(self.is_done() or self.sim.istep >= self.spec.timestep_limit)
+        done = self._episode_end()
         if due:
             self._del_t, self._del_v, self._effort_step = 0.0, np.zeros(2), 0.0
         self.t += DT
@@ -528,6 +528,7 @@ class L2M2019Env(OsimEnv):
 
     def _failed_step(self, why: str, project: bool, obs_as_dict: bool):
         """A failed simulation step ends the episode: reward 0, the last good observation, ``info["failure"]``."""
+        self.terminated, self.truncated = True, False
         if not project:
             obs = copy.deepcopy(self._last_obs)
         elif obs_as_dict:
