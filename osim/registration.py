@@ -27,6 +27,7 @@ class EnvEntry:
 ENVS: dict[str, EnvEntry] = {
     "osim/L2Run-v0": EnvEntry("osim.env.l2run:L2RunEnv", 1000),
     "osim/Run-v0": EnvEntry("osim.env.run:RunEnv", 1000),
+    "osim/RunCourse-v0": EnvEntry("osim.env.run:RunEnv", 1000, {"difficulty": 3}),
     "osim/Walk-v0": EnvEntry("osim.env.walk:WalkEnv", 500),
     "osim/Prosthetics-v0": EnvEntry("osim.env.prosthetics:ProstheticsEnv", 300, dict_in_info=True),
     "osim/L2M2019-v0": EnvEntry("osim.env.l2m2019:L2M2019Env", 2500, {"obs_as_dict": False}, dict_in_info=True),

@@ -37,7 +37,16 @@ whole list, an ``(N, 4)`` array of ``x, y, z, radius`` rows will do too.
 ``"ground"``
     ``{"height": h}`` or ``None``: a ground band striped every metre, with
     tick marks and metre labels, so that motion is visible when the camera
-    follows the body (a checkerboard in the top view).
+    follows the body (a checkerboard in the top view). An optional
+    ``"friction": mu`` (static friction coefficient) tints slippery ground
+    toward ice blue (fully at ``mu <= 0.1``; none at ``mu >= 0.8``).
+``"terrain"``
+    list of platforms (RunEnv's obstacle course), each a dict ``{"x0": a,
+    "x1": b, "height": h}`` with an optional ``"friction": mu`` (tinted as
+    the ground), or an ``(a, b, h)`` triple: a box on the ground from ``x = a``
+    to ``b`` with its top at ``h``, 0.32 m wide (``z`` in [-0.16, 0.16]).
+    Side view: the box's profile; top view: its footprint, shaded by height;
+    front view: the platform under the followed point.
 ``"field"``
     ``{"vectors": array (2, n, m), "origin": (x, z), "yaw": yaw}`` or
     ``None``: L2M2019Env's local target velocity field in the body frame
@@ -127,7 +136,7 @@ __all__ = [
 ]
 
 SCENE_KEYS = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-              "ground", "field", "follow", "text")
+              "ground", "terrain", "field", "follow", "text")
 VIEWS = ("side", "front", "top")
 FIELD_FRAMES = ("world", "body")
 _MUSCLE_KEYS = ("points", "activation", "side", "name")
@@ -146,6 +155,10 @@ _BONE = (232, 224, 204)
 _BONE_EDGE = (96, 88, 74)
 _CONTACT = (45, 45, 45)
 _OBSTACLE = (146, 98, 60)
+_PLATFORM = (170, 150, 120)
+_PLATFORM_EDGE = (84, 70, 52)
+_ICE = np.array([170, 212, 240], dtype=np.float64)
+_TERRAIN_HALF_WIDTH = 0.16   # m: platforms span z in [-0.16, 0.16]
 _OBSTACLE_EDGE = (88, 58, 34)
 _TARGET = (46, 184, 74)
 _TARGET_EDGE = (12, 110, 38)
@@ -301,7 +314,7 @@ def project_points(points: Any, camera: Camera | None = None, follow: Any = None
 
 class _Scene:
     __slots__ = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-                 "ground", "field", "follow", "text")
+                 "ground", "ground_friction", "terrain", "field", "follow", "text")
 
 
 def _check_size(width: Any, height: Any) -> tuple[int, int]:
@@ -409,18 +422,52 @@ def _muscles(value: Any) -> list[tuple[np.ndarray, float, str | None]]:
     return out
 
 
-def _ground(value: Any) -> float | None:
+def _ground(value: Any) -> tuple[float | None, float | None]:
+    """(height, friction) of scene['ground']; (None, None) without ground."""
     if value is None:
-        return None
+        return None, None
     if not isinstance(value, Mapping):
         raise ValueError(f"scene['ground'] must be None or a dict {{'height': h}}, got {type(value).__name__}")
-    extra = set(value) - {"height"}
+    extra = set(value) - {"height", "friction"}
     if extra:
-        raise ValueError(f"scene['ground'] has unknown keys {sorted(map(str, extra))}; allowed: ['height']")
+        raise ValueError(f"scene['ground'] has unknown keys {sorted(map(str, extra))}; "
+                         "allowed: ['height', 'friction']")
     h = value.get("height", 0.0)
     if not _is_real(h) or not math.isfinite(float(h)):
         raise ValueError(f"scene['ground']['height'] must be a finite number, got {h!r}")
-    return float(h)
+    mu = value.get("friction")
+    if mu is not None and (not _is_real(mu) or not math.isfinite(float(mu)) or mu < 0):
+        raise ValueError(f"scene['ground']['friction'] must be a number >= 0, got {mu!r}")
+    return float(h), (None if mu is None else float(mu))
+
+
+def _terrain(value: Any) -> list[tuple[float, float, float, float | None]]:
+    if value is None:
+        return []
+    form = "scene['terrain'] must be a list of platforms {'x0': a, 'x1': b, 'height': h, 'friction': mu} or (a, b, h)"
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{form}, got {type(value).__name__}")
+    out = []
+    for i, p in enumerate(value):
+        mu = None
+        if isinstance(p, Mapping):
+            extra = set(p) - {"x0", "x1", "height", "friction"}
+            if extra or not {"x0", "x1", "height"} <= set(p):
+                raise ValueError(f"{form}; item {i} is {p!r}")
+            vals, mu = (p["x0"], p["x1"], p["height"]), p.get("friction")
+        else:
+            try:
+                vals = tuple(p)
+            except TypeError:
+                raise ValueError(f"{form}; item {i} is {p!r}") from None
+            if len(vals) != 3:
+                raise ValueError(f"{form}; item {i} is {p!r}")
+        if not all(_is_real(v) and math.isfinite(float(v)) for v in vals) or float(vals[1]) < float(vals[0]):
+            raise ValueError(f"scene['terrain'][{i}] needs finite x0 <= x1 and height, got {p!r}")
+        if mu is not None and (not _is_real(mu) or not math.isfinite(float(mu)) or mu < 0):
+            raise ValueError(f"scene['terrain'][{i}]['friction'] must be a number >= 0, got {mu!r}")
+        out.append((float(vals[0]), float(vals[1]), float(vals[2]), None if mu is None else float(mu)))
+    return out
 
 
 def _field(value: Any, follow: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -466,7 +513,8 @@ def _parse(scene: Any) -> _Scene:
     s.contacts = _spheres(scene.get("contacts"), "contacts")
     s.obstacles = _spheres(scene.get("obstacles"), "obstacles")
     s.targets = _spheres(scene.get("targets"), "targets")
-    s.ground = _ground(scene.get("ground"))
+    s.ground, s.ground_friction = _ground(scene.get("ground"))
+    s.terrain = _terrain(scene.get("terrain"))
     follow = scene.get("follow")
     if follow is not None:
         s.follow = _finite_vector(follow, 3, "scene['follow']")
@@ -611,7 +659,40 @@ def _fill(out: np.ndarray, x0: float, y0: float, x1: float, y1: float, color) ->
         out[c:d, a:b] = color
 
 
-def _draw_ground(out: np.ndarray, view: _View, height_m: float, labels: list) -> None:
+def _icy(color, mu: float | None) -> tuple[int, int, int]:
+    """``color`` tinted toward ice blue by slipperiness: none at friction >= 0.8, full at <= 0.1."""
+    if mu is None:
+        return color
+    t = min(max((0.8 - mu) / 0.7, 0.0), 1.0) * 0.75
+    c = np.asarray(color, dtype=np.float64) * (1 - t) + _ICE * t
+    return (int(round(c[0])), int(round(c[1])), int(round(c[2])))
+
+
+def _draw_terrain(out: np.ndarray, view: _View, sc: _Scene) -> None:
+    """Platforms as axis-aligned fills: profile (side), footprint (top), the one underfoot (front)."""
+    base = sc.ground if sc.ground is not None else 0.0
+    cam = view.cam.view
+    for x0, x1, h, mu in sorted(sc.terrain, key=lambda p: p[2]):
+        fill, edge = _icy(_PLATFORM, mu), _PLATFORM_EDGE
+        if cam == "side":
+            a, b, top, bottom = view.px(x0), view.px(x1), view.py(h), view.py(base)
+        elif cam == "front":
+            if not x0 <= sc.follow[0] <= x1:
+                continue
+            a, b = view.px(-_TERRAIN_HALF_WIDTH), view.px(_TERRAIN_HALF_WIDTH)
+            top, bottom = view.py(h), view.py(base)
+        else:
+            a, b = view.px(x0), view.px(x1)
+            top, bottom = view.py(_TERRAIN_HALF_WIDTH), view.py(-_TERRAIN_HALF_WIDTH)
+            fill = _shade(fill, min(1.0, 0.8 + h))
+        _fill(out, a, top, b, bottom, fill)
+        _fill(out, a, top - 1, b, top + 1, edge)          # top edge
+        _fill(out, a - 1, top, a + 1, bottom, edge)       # walls
+        _fill(out, b - 1, top, b + 1, bottom, edge)
+
+
+def _draw_ground(out: np.ndarray, view: _View, height_m: float, labels: list,
+                 friction: float | None = None) -> None:
     """Ground band (side/front) or checkerboard (top): axis-aligned fills, no antialiasing needed."""
     W, H, s = view.width, view.height, view.s
     h_lo, h_hi = view.hc - 0.5 * W / s, view.hc + 0.5 * W / s
@@ -623,13 +704,14 @@ def _draw_ground(out: np.ndarray, view: _View, height_m: float, labels: list) ->
             x0, x1 = view.px(i * major), view.px((i + 1) * major)
             for j in range(math.floor(v_lo / major), math.floor(v_hi / major) + 1):
                 _fill(out, x0, view.py((j + 1) * major), x1, view.py(j * major),
-                      _TOP_A if (i + j) % 2 == 0 else _TOP_B)
+                      _icy(_TOP_A, friction) if (i + j) % 2 == 0 else _icy(_TOP_B, friction))
         return
     gy = view.py(height_m)
     if gy >= H:
         return
+    ground_a, ground_b = _icy(_GROUND_A, friction), _icy(_GROUND_B, friction)
     for i in i_range:
-        _fill(out, view.px(i * major), gy, view.px((i + 1) * major), H, _GROUND_A if i % 2 == 0 else _GROUND_B)
+        _fill(out, view.px(i * major), gy, view.px((i + 1) * major), H, ground_a if i % 2 == 0 else ground_b)
     if gy < 0:
         return
     _fill(out, 0, gy - 1, W, gy + 1, _GROUND_LINE)
@@ -920,7 +1002,9 @@ def render_scene(scene: Mapping[str, Any], camera: Camera | None = None, width: 
     out = _background(width, height).copy()
     labels: list[tuple[float, float, str]] = []
     if sc.ground is not None:
-        _draw_ground(out, view, sc.ground, labels)
+        _draw_ground(out, view, sc.ground, labels, sc.ground_friction)
+    if sc.terrain:
+        _draw_terrain(out, view, sc)
     body = _Body(view, sc)
     for box, members in body.regions:
         _supersampled(out, box, k, body.painter(members))

@@ -96,8 +96,8 @@ def test_scenario_replays_exactly(run):
 
 
 def test_bad_difficulty_and_scenarios(run):
-    with pytest.raises(ValueError, match="unknown difficulty 3; allowed: 0, 1, 2"):
-        run.reset(difficulty=3)
+    with pytest.raises(ValueError, match="unknown difficulty 4; allowed: 0, 1, 2, 3"):
+        run.reset(difficulty=4)
     with pytest.raises(ValueError, match="at most max_obstacles=3"):
         run.reset(scenario={"obstacles": [[1, 0, 0.1]] * 4, "psoas": [1, 1]})
     with pytest.raises(ValueError, match="r > 0"):
