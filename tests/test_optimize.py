@@ -1,0 +1,111 @@
+"""The reflex controller on L2M2019Env: the shipped planar gait walks; the CMA-ES search runs, saves and resumes."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from osim.control import N_PARAMS, PARAM_BOUNDS, default_params, load_params
+from osim.control.optimize import EpisodeRunner, OptimizeConfig, load_checkpoint, optimize, run_episode, write_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("optimize_reflex", ROOT / "scripts" / "optimize_reflex.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+def test_shipped_planar_parameters_walk_ten_seconds():
+    """params_2D from the example's initial pose: 1000 steps without falling, forward, stepping."""
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        result = runner.score(default_params("2D"), seeds=[0], max_steps=None)
+    finally:
+        runner.close()
+    assert result["steps"] == 1000  # the difficulty-0 time limit: no fall
+    assert result["distance"] > 12.0  # ~1.4 m/s for 10 s (measured: 14.13 m)
+    assert result["footsteps"] >= 15  # measured: 21
+    assert result["return"] > 150  # 100 alive bonus + footstep rewards (measured: 202.0)
+
+
+def test_episode_of_a_falling_controller_ends_early():
+    """Zero gains: the controller gives up support and the model falls before the step cap."""
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        p = np.clip(np.zeros(37), PARAM_BOUNDS[:37, 0], PARAM_BOUNDS[:37, 1])
+        result = run_episode(runner.env, p, "2D", max_steps=300)
+    finally:
+        runner.close()
+    assert result["fell"] and result["steps"] < 300 and result["return"] == pytest.approx(0.1 * result["steps"],
+                                                                                           abs=30)
+
+
+def test_search_saves_a_checkpoint_and_resumes(tmp_path):
+    cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=30, max_generations=1, workers=1)
+    first = optimize(cfg, progress=False)
+    assert first["generations"] == 1 and first["evaluations"] == 2 and first["env_steps"] == 60
+    state = load_checkpoint(tmp_path)
+    assert state["generation"] == 1
+    best = load_params(tmp_path / "best_params.txt")
+    assert best.shape == (37,) and np.allclose(best, first["best"]["params"])
+    assert np.all(best >= PARAM_BOUNDS[:37, 0]) and np.all(best <= PARAM_BOUNDS[:37, 1])
+    # resume with a larger budget: the same search goes on (mode, popsize, objective from the checkpoint)
+    resumed = optimize(OptimizeConfig(mode="3D", out_dir=tmp_path, max_generations=2, workers=1), resume=True,
+                       progress=False)
+    assert resumed["mode"] == "2D" and resumed["generations"] == 2 and resumed["evaluations"] == 4
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert [h["generation"] for h in history] == [1, 2]
+    assert history[1]["best_so_far"]["return"] >= history[0]["best_so_far"]["return"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["generations"] == 2 and summary["cpu_hours"] > 0
+
+
+def test_per_leg_search_has_twice_the_parameters(tmp_path):
+    cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=2, max_generations=1,
+                         symmetric=False)
+    result = optimize(cfg, progress=False)
+    assert len(result["best"]["params"]) == 2 * N_PARAMS["2D"]
+    assert load_params(tmp_path / "best_params.txt").shape == (74,)
+
+
+def test_written_parameters_read_back_exactly(tmp_path):
+    p = default_params("3D") + 1e-13
+    write_params(tmp_path / "p.txt", p, "3D", header=["a header line"])
+    text = (tmp_path / "p.txt").read_text()
+    assert text.startswith("# a header line") and "HAD_6_PG" in text
+    assert np.array_equal(load_params(tmp_path / "p.txt"), p)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"mode": "4D"}, "mode"), ({"backend": "dask"}, "backend"), ({"difficulty": 5}, "difficulty"),
+    ({"workers": 0}, "workers"), ({"sigma0": -1.0}, "sigma0"), ({"seeds": ()}, "seed"),
+    ({"popsize": 1}, "popsize"), ({"x0": np.ones(5)}, "x0 has 5 values"),
+])
+def test_bad_settings_are_refused(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        optimize(OptimizeConfig(out_dir=tmp_path, max_generations=1, **kwargs), progress=False)
+
+
+def test_script_needs_a_budget_and_reports_errors(tmp_path, capsys):
+    script = _script()
+    assert script.main(["--mode", "2D", "--out", str(tmp_path)]) == 2
+    assert "give a budget" in capsys.readouterr().err
+    assert script.main(["--out", str(tmp_path / "nothing"), "--resume", "--max-generations", "1"]) == 2
+    assert "checkpoint.pkl" in capsys.readouterr().err
+    assert script.main(["--mode", "2D", "--out", str(tmp_path / "run"), "--popsize", "2", "--max-steps", "2",
+                        "--max-generations", "1", "--no-progress"]) == 0
+    assert "best: return" in capsys.readouterr().out
+
+
+def test_missing_cma_names_the_pip_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cma", None)
+    with pytest.raises(ImportError, match=r'pip install "osim-rl\[optimize\]"'):
+        optimize(OptimizeConfig(out_dir=tmp_path, max_generations=1), progress=False)
