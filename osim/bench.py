@@ -1,33 +1,63 @@
-"""Speed benchmark: an env's steps/s next to bare OpenSim integration.
+"""Speed benchmark: an env's steps/s next to bare OpenSim integration of the same trajectory.
 
-The env runs a seeded workload (uniform random actions, each held 5 steps)
-through its classic API, restarting episodes when they end. Right after each
-episode the baseline replays it (same scenario, same actions) on the env's
-own simulator with bare OpenSim calls only
-(:meth:`osim.simulator.Simulator.bare_steps`): the same model and the same
-trajectory, which is checked. Only the step loops are timed (resets
-excluded); the whole workload runs ``repeats`` times and the best total of
-each side is kept. Compare the ratio, not absolute numbers: those depend on the machine.
+Two instances of the env (same constructor arguments) run side by side in
+one process. The *API* instance runs a workload through the classic API
+(``reset``/``step``: validation, observation, reward). The *bare* instance
+replays, chunk by chunk, the same episodes (same scenario, same reset
+arguments, the excitations the API instance's muscles received) with bare
+OpenSim calls only (:meth:`osim.simulator.Simulator.bare_steps`: excitations,
+integrate, realise accelerations): the same model and the same trajectory,
+which is checked. The two alternate every :data:`CHUNK` steps, so both see
+the same machine load; the ratio of their step times is the env's overhead.
+
+Workloads:
+
+* ``random``: uniform random excitations, seeded, each held 5 steps (as the
+  reference recordings), restarting episodes when they end;
+* ``walk``: the reflex controller (:class:`osim.control.ReflexController`,
+  shipped parameters) on L2M2019Env from the challenge example's initial
+  pose; the controller's own time is not counted.
+
+Reported per env and workload: env and bare steps/s, their ratio (env time
+per step / bare time per step; 1.0 = no overhead), the fraction of the env's
+step time spent inside OpenSim's ``Manager.integrate``, the median reset
+time, and whether the trajectories matched. Compare ratios from one run, not
+absolute numbers: those depend on the machine and its load.
+
+:func:`compare_modes` runs integrations (faithful, fast, ...) interleaved on
+one workload and reports their speed ratios and pelvis drift;
+:func:`memory_growth` measures resident memory over many resets and steps.
 """
 from __future__ import annotations
 
+import gc
 import json
+import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 
-__all__ = ["BenchResult", "bench_env", "make_classic_env", "random_workload"]
+__all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "make_classic_env",
+           "memory_growth", "random_workload", "rss_mb", "WORKLOADS"]
+
+#: steps each side runs before the other takes its turn
+CHUNK = 20
+WORKLOADS = ("random", "walk")
 
 
 @dataclass
 class BenchResult:
     env: str
+    workload: str
+    integration: str
     steps: int
     episodes: int
     env_steps_per_s: float
     bare_steps_per_s: float
     ratio: float  # env time per step / bare time per step (1.0 = no overhead)
+    integrate_fraction: float  # of the env's step time, inside Manager.integrate
     reset_ms: float
     same_trajectory: bool
 
@@ -61,51 +91,277 @@ def random_workload(n_actions: int, steps: int, seed: int = 0, hold: int = 5) ->
     return np.repeat(draws, hold, axis=0)[:steps]
 
 
-def _run_pair(env, actions, seed):
-    """Run the workload through the env, replaying each episode bare right after it.
+def _integration_label(env) -> str:
+    cfg = env.integration
+    if cfg.is_faithful and not env.model_variants:
+        return "faithful"
+    if env.fast and cfg == _fast() and not env.model_variants:
+        return "fast"
+    parts = [f"{k}={v}" for k, v in cfg.as_dict().items() if v is not None and v is not False]
+    return ",".join(parts + list(env.model_variants))
 
-    Alternating per episode makes both sides see the same machine load.
-    Returns (env seconds, bare seconds, episodes, env Q, bare Q).
+
+def _fast():
+    from osim.simulator import FAST
+
+    return FAST
+
+
+class _Driver:
+    """Produces the API instance's actions: a fixed array or the reflex controller."""
+
+    def __init__(self, env, workload: str, steps: int, seed: int):
+        self.workload = workload
+        if workload == "random":
+            self.actions = random_workload(env.get_action_space_size(), steps, seed)
+        elif workload == "walk":
+            if type(env).__name__ != "L2M2019Env":
+                raise ValueError("the walk workload runs the reflex controller: it needs L2M2019Env")
+            from osim.control import ReflexController
+
+            self.controller = ReflexController(mode=env.model)
+        else:
+            raise ValueError(f"unknown workload {workload!r}; allowed: {', '.join(WORKLOADS)}")
+
+    def reset_kwargs(self) -> dict:
+        if self.workload == "walk":
+            from osim.env.l2m2019 import EXAMPLE_INIT_POSE
+
+            return {"init_pose": EXAMPLE_INIT_POSE}
+        return {}
+
+    def start(self, obs) -> None:
+        if self.workload == "walk":
+            self.controller.reset()
+
+    def action(self, k: int, obs):
+        if self.workload == "walk":
+            return self.controller.update(obs)
+        return self.actions[k]
+
+
+def _env_kwargs_for(name: str, workload: str, env_kwargs: dict) -> dict:
+    if workload == "walk":
+        # the controller reads the observation dict; the planar model walks with the shipped parameters
+        return {"model": "2D", "obs_as_dict": True, **env_kwargs}
+    return dict(env_kwargs)
+
+
+def _received(env) -> np.ndarray:
+    """What the last step wrote into the muscles (model order): excitations, or activations."""
+    if env.actions_are_activations:
+        return np.array(env.last_action, dtype=np.float64)
+    return env.sim.get_excitations()
+
+
+def _run_pair(api, bare, driver: _Driver, steps: int, seed: int):
+    """The workload on the API instance, replayed bare chunk by chunk. Returns timings and trajectories."""
+    t_env = t_bare = t_int = 0.0
+    q_env, q_bare = [], []
+    episodes, k = 0, 0
+    reset_kwargs = driver.reset_kwargs()
+    obs = api.reset(seed=seed, **reset_kwargs)
+    while k < steps:
+        driver.start(obs)
+        bare.reset(scenario=api.scenario, **reset_kwargs)
+        episodes += 1
+        done = False
+        while not done and k < steps:
+            received = []
+            n = min(CHUNK, steps - k)
+            integ0 = api.sim.integrate_seconds
+            for _ in range(n):
+                action = driver.action(k, obs)
+                t0 = time.perf_counter()
+                obs, _r, done, info = api.step(action)
+                t_env += time.perf_counter() - t0
+                if "failure" in info:
+                    raise RuntimeError(f"{type(api).__name__}: the simulation failed in the benchmark: {info['failure']}")
+                received.append(_received(api))
+                q_env.append(api.sim.state.getQ().to_numpy().copy())
+                k += 1
+                if done:
+                    break
+            t_int += api.sim.integrate_seconds - integ0
+            q, t = bare.sim.bare_steps(np.array(received), activations=bare.actions_are_activations)
+            t_bare += t
+            q_bare.append(q)
+        if k < steps:
+            obs = api.reset(**reset_kwargs)
+    return t_env, t_bare, t_int, episodes, np.array(q_env), np.concatenate(q_bare)
+
+
+def _reset_ms(env, seed: int, n: int, reset_kwargs: dict) -> float:
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        env.reset(seed=seed + i, **reset_kwargs)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times) * 1e3)
+
+
+def bench_env(name: str, steps: int = 1000, seed: int = 0, repeats: int = 3, workload: str = "random",
+              n_resets: int = 20, **env_kwargs) -> BenchResult:
+    """Benchmark one env on one workload (see the module docstring); ``env_kwargs`` go to both instances.
+
+    The whole workload runs ``repeats`` times; the best total of each side is kept.
     """
-    t_env = t_bare = 0.0
-    q_env, q_bare, n_episodes = [], [], 0
-    k = 0
-    env.reset(seed=seed)
-    while k < len(actions):
-        scenario, start, done = env.scenario, k, False
-        while not done and k < len(actions):
-            t0 = time.perf_counter()
-            _obs, _r, done, _info = env.step(actions[k])
-            t_env += time.perf_counter() - t0
-            q_env.append(env.sim.state.getQ().to_numpy().copy())
-            k += 1
-        env.reset(scenario=scenario)
-        q, t = env.sim.bare_steps(actions[start:k], activations=env.actions_are_activations)
-        t_bare += t
-        q_bare.append(q)
-        n_episodes += 1
-        if k < len(actions):
-            env.reset()
-    return t_env, t_bare, n_episodes, np.array(q_env), np.concatenate(q_bare)
-
-
-def bench_env(name: str, steps: int = 1000, seed: int = 0, repeats: int = 3, **env_kwargs) -> BenchResult:
-    env = make_classic_env(name, **env_kwargs)
-    actions = random_workload(env.get_action_space_size(), steps, seed)
-    best_env = best_bare = float("inf")
-    same = True
-    for _ in range(repeats):
-        t_env, t_bare, n_episodes, q_env, q_bare = _run_pair(env, actions, seed)
-        best_env, best_bare = min(best_env, t_env), min(best_bare, t_bare)
-        same = same and bool(np.array_equal(q_env, q_bare))
-    n_resets = 20
-    t0 = time.perf_counter()
-    for i in range(n_resets):
-        env.reset(seed=seed + i)
-    reset_ms = (time.perf_counter() - t0) / n_resets * 1e3
-    env.close()
+    kwargs = _env_kwargs_for(name, workload, env_kwargs)
+    api = make_classic_env(name, **kwargs)
+    bare = make_classic_env(name, **kwargs)
+    try:
+        driver = _Driver(api, workload, steps, seed)
+        best_env = best_bare = float("inf")
+        fraction, same, episodes = 0.0, True, 0
+        for _ in range(repeats):
+            t_env, t_bare, t_int, episodes, q_env, q_bare = _run_pair(api, bare, driver, steps, seed)
+            if t_env < best_env:
+                best_env, fraction = t_env, t_int / t_env
+            best_bare = min(best_bare, t_bare)
+            same = same and q_env.shape == q_bare.shape and bool(np.array_equal(q_env, q_bare))
+        reset_ms = _reset_ms(api, seed, n_resets, driver.reset_kwargs())
+        label = _integration_label(api)
+    finally:
+        api.close()
+        bare.close()
     return BenchResult(
-        env=name, steps=steps, episodes=n_episodes,
-        env_steps_per_s=steps / best_env, bare_steps_per_s=steps / best_bare,
-        ratio=best_env / best_bare, reset_ms=reset_ms, same_trajectory=same,
+        env=name, workload=workload, integration=label, steps=steps, episodes=episodes,
+        env_steps_per_s=steps / best_env, bare_steps_per_s=steps / best_bare, ratio=best_env / best_bare,
+        integrate_fraction=fraction, reset_ms=reset_ms, same_trajectory=same,
     )
+
+
+# ------------------------------------------------------------------ modes
+@dataclass
+class ModeResult:
+    mode: str
+    steps_per_s: float
+    speedup: float  # vs the first mode, from interleaved chunks
+    steps: int
+    completed: bool  # ran all steps without the episode ending (walk: did not fall)
+    pelvis_drift_mm: dict = field(default_factory=dict)  # {"1s": mm, "5s": mm} vs the first mode
+
+
+def compare_modes(name: str = "L2M2019Env", modes: dict[str, dict] | None = None, workload: str = "random",
+                  steps: int = 500, seed: int = 0, drift_at: tuple[float, ...] = (1.0, 5.0),
+                  **env_kwargs) -> list[ModeResult]:
+    """Run one episode of a workload under several integrations, interleaved in chunks.
+
+    ``modes``: label -> extra constructor arguments (default: ``{"faithful":
+    {}, "fast": {"fast": True}}``); the first is the reference for speedups
+    and drift. Per mode: env steps/s (classic API), the speedup over the
+    first mode (median of per-chunk time ratios), whether the episode ran
+    all ``steps`` without ending, and the pelvis position's distance from
+    the reference's after each time in ``drift_at`` (seconds; NaN where
+    either episode had ended).
+    """
+    modes = modes or {"faithful": {}, "fast": {"fast": True}}
+    runs = {}
+    for label, extra in modes.items():
+        env = make_classic_env(name, **_env_kwargs_for(name, workload, {**env_kwargs, **extra}))
+        driver = _Driver(env, workload, steps, seed)
+        obs = env.reset(seed=seed, **driver.reset_kwargs())
+        driver.start(obs)
+        runs[label] = {"env": env, "driver": driver, "obs": obs, "k": 0, "t": 0.0, "chunks": [], "done": False,
+                       "pelvis": []}
+    try:
+        for start in range(0, steps, CHUNK):
+            order = list(runs) if (start // CHUNK) % 2 == 0 else list(runs)[::-1]
+            for label in order:
+                r = runs[label]
+                t_chunk, n = 0.0, 0
+                while not r["done"] and r["k"] < min(start + CHUNK, steps):
+                    action = r["driver"].action(r["k"], r["obs"])
+                    t0 = time.perf_counter()
+                    r["obs"], _rew, done, _info = r["env"].step(action)
+                    t_chunk += time.perf_counter() - t0
+                    r["k"] += 1
+                    n += 1
+                    r["pelvis"].append(r["env"].sim.body_position("pelvis"))
+                    r["done"] = bool(done) and r["k"] < steps
+                r["t"] += t_chunk
+                r["chunks"].append(t_chunk / n if n else np.nan)
+        ref = next(iter(runs.values()))
+        dt = ref["env"].sim.step_size
+        out = []
+        for label, r in runs.items():
+            ratios = np.array(ref["chunks"]) / np.array(r["chunks"])
+            ratios = ratios[np.isfinite(ratios)]
+            drift = {}
+            for seconds in drift_at:
+                k = int(round(seconds / dt))
+                ok = 0 < k <= len(r["pelvis"]) and k <= len(ref["pelvis"])
+                drift[f"{seconds:g}s"] = float(np.linalg.norm(r["pelvis"][k - 1] - ref["pelvis"][k - 1]) * 1e3) \
+                    if ok else float("nan")
+            out.append(ModeResult(mode=label, steps_per_s=r["k"] / r["t"] if r["t"] else float("nan"),
+                                  speedup=float(np.median(ratios)) if ratios.size else float("nan"),
+                                  steps=r["k"], completed=r["k"] >= steps, pelvis_drift_mm=drift))
+        return out
+    finally:
+        for r in runs.values():
+            r["env"].close()
+
+
+# ----------------------------------------------------------------- memory
+@dataclass
+class MemoryResult:
+    env: str
+    integration: str
+    resets: int
+    steps: int
+    rss_start_mb: float
+    rss_end_mb: float
+    growth_mb: float
+    seconds: float
+
+
+def rss_mb() -> float:
+    """Resident set size of this process in MB (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        with open(f"/proc/{os.getpid()}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import resource
+        import sys
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def memory_growth(name: str = "L2M2019Env", resets: int = 1000, steps: int = 100_000, seed: int = 0,
+                  warmup_episodes: int = 3, **env_kwargs) -> MemoryResult:
+    """RSS growth over at least ``resets`` resets and exactly ``steps`` random-excitation steps.
+
+    Warm-up episodes run first (caches, allocator pools); the growth is the
+    RSS after the run minus the RSS after the warm-up. Each of the ``resets``
+    episodes takes ``steps // resets`` steps; one that ends early is followed
+    by an extra reset that takes its remaining steps.
+    """
+    env = make_classic_env(name, **env_kwargs)
+    try:
+        per_episode = max(1, steps // resets)
+        actions = random_workload(env.get_action_space_size(), per_episode, seed)
+        for i in range(warmup_episodes):
+            env.reset(seed=seed + i)
+            for a in actions:
+                if env.step(a)[2]:
+                    break
+        gc.collect()
+        start = rss_mb()
+        t0 = time.perf_counter()
+        done_steps = n_resets = 0
+        for i in range(resets):
+            env.reset(seed=seed + i)
+            n_resets += 1
+            for a in actions:
+                done_steps += 1
+                if env.step(a)[2]:  # ended early: a new episode takes the remaining steps
+                    env.reset()
+                    n_resets += 1
+        gc.collect()
+        end = rss_mb()
+        label = _integration_label(env)
+    finally:
+        env.close()
+    return MemoryResult(env=name, integration=label, resets=n_resets, steps=done_steps, rss_start_mb=start,
+                        rss_end_mb=end, growth_mb=end - start, seconds=time.perf_counter() - t0)

@@ -20,13 +20,24 @@ environments, in every episode of a process:
 
 Storage and analyses of the Manager are off: the trajectory is unchanged and
 the Manager no longer keeps every internal step of the episode in memory.
+
+That is the *faithful* integration (the default). :class:`Integration`
+describes others: another integrator method, accuracy or step size, and
+``restart=True``, which re-initialises the Manager's integrator (the same
+Manager, no rebuild) whenever the excitations changed, so that its first
+stage uses derivatives of the new excitations and its error control starts
+afresh. The faithful integration does not: the integrator starts each step
+from derivatives cached with the previous excitations. :data:`FAST` is the
+preset of the environments' ``fast=True``.
 """
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import time
 import warnings
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -60,6 +71,10 @@ _pin_reference_blas_kernels()
 import opensim  # noqa: E402  (after the BLAS kernel choice)
 
 __all__ = [
+    "FAITHFUL",
+    "FAST",
+    "INTEGRATORS",
+    "Integration",
     "ModelLoadError",
     "SimulationError",
     "Simulator",
@@ -87,6 +102,101 @@ set_log_level("warn")
 # OpenSim also writes every message to ./opensim.log by default: a library
 # must not litter its users' working directories.
 opensim.Logger.removeFileSink()
+
+
+#: integrator names of :class:`Integration` -> OpenSim ``Manager`` methods
+INTEGRATORS = {
+    "rk_merson": opensim.Manager.IntegratorMethod_RungeKuttaMerson,
+    "rk_feldberg": opensim.Manager.IntegratorMethod_RungeKuttaFeldberg,
+    "rk3": opensim.Manager.IntegratorMethod_RungeKutta3,
+    "rk2": opensim.Manager.IntegratorMethod_RungeKutta2,
+    "euler": opensim.Manager.IntegratorMethod_ExplicitEuler,
+    "semi_explicit_euler2": opensim.Manager.IntegratorMethod_SemiExplicitEuler2,
+    "verlet": opensim.Manager.IntegratorMethod_Verlet,
+    "cpodes": opensim.Manager.IntegratorMethod_CPodes,
+}
+
+
+@dataclass(frozen=True)
+class Integration:
+    """How the Manager integrates each 10 ms step.
+
+    ``method``: a name of :data:`INTEGRATORS` (``rk_merson``, the challenges'
+    error-controlled Runge-Kutta-Merson, by default); ``accuracy``: its
+    relative accuracy (None: the ``integrator_accuracy`` argument, 5e-5 in the
+    2018/2019 challenges); ``fixed_step``: take steps of exactly this many
+    seconds (no error control; should divide 0.01); ``min_step`` /
+    ``max_step``: bounds of the error-controlled step size; ``restart``:
+    re-initialise the integrator (same Manager) after each change of
+    excitation, so it neither starts from derivatives of the previous
+    excitations nor from the step size they allowed. The default
+    (:data:`FAITHFUL`) reproduces the challenges' trajectories bit for bit;
+    any other setting gives a different trajectory.
+    """
+
+    method: str = "rk_merson"
+    accuracy: float | None = None
+    fixed_step: float | None = None
+    min_step: float | None = None
+    max_step: float | None = None
+    restart: bool = False
+
+    def __post_init__(self) -> None:
+        if self.method not in INTEGRATORS:
+            raise ValueError(f"unknown integrator method {self.method!r}; allowed: {', '.join(INTEGRATORS)}")
+        if self.accuracy is not None and not (_is_number(self.accuracy) and 0 < self.accuracy < 1):
+            raise ValueError(f"integration accuracy must be a number in (0, 1) or None, got {self.accuracy!r}")
+        for name in ("fixed_step", "min_step", "max_step"):
+            value = getattr(self, name)
+            if value is not None and not (_is_number(value) and 0 < value <= 1):
+                raise ValueError(f"integration {name} must be a number of seconds in (0, 1] or None, got {value!r}")
+        if self.min_step is not None and self.max_step is not None and self.min_step > self.max_step:
+            raise ValueError(f"integration min_step {self.min_step} exceeds max_step {self.max_step}")
+        if not isinstance(self.restart, bool):
+            raise TypeError(f"integration restart must be True or False, got {self.restart!r}")
+
+    @classmethod
+    def coerce(cls, value: "Integration | Mapping[str, Any] | str | None") -> "Integration":
+        """An :class:`Integration` from itself, a dict of its fields, ``"faithful"``/``"fast"`` or None (faithful)."""
+        if value is None or value == "faithful":
+            return FAITHFUL
+        if value == "fast":
+            return FAST
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, Mapping):
+            unknown = set(value) - set(cls.__dataclass_fields__)
+            if unknown:
+                raise ValueError(f"unknown integration settings {sorted(unknown)}; "
+                                 f"allowed: {', '.join(cls.__dataclass_fields__)}")
+            return cls(**value)
+        raise TypeError(f"integration must be an Integration, a dict of its fields, 'faithful', 'fast' or None; "
+                        f"got {value!r}")
+
+    def replace(self, **changes) -> "Integration":
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def is_faithful(self) -> bool:
+        """True for the settings that reproduce the reference trajectories (given accuracy 5e-5)."""
+        return self == FAITHFUL or self == replace(FAITHFUL, accuracy=None)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and bool(np.isfinite(value))
+
+
+#: the challenges' integration (bit-identical to the reference recordings)
+FAITHFUL = Integration()
+#: the preset of ``fast=True``: error-controlled explicit Euler at accuracy 1e-3, restarted after
+#: each change of excitation (the README's performance section gives speed and drift). Looser
+#: settings (Euler at 3e-3 or 1e-2, fixed 0.5-1 ms steps) are faster on random excitations but
+#: make the planar reflex gait fall or the state turn NaN.
+FAST = Integration(method="euler", accuracy=1e-3, restart=True)
 
 
 class ModelLoadError(ValueError):
@@ -142,6 +252,10 @@ class Simulator:
     model_edit:
         Called with the loaded ``opensim.Model`` before the system is built,
         to add components (e.g. obstacles; see :mod:`osim.models.obstacles`).
+    integration:
+        An :class:`Integration` (or a dict of its fields, ``"faithful"``,
+        ``"fast"``); None: the faithful integration. Its ``accuracy``, when
+        set, wins over ``integrator_accuracy``.
 
     All component lookups (bodies, joints, coordinates, muscles, forces,
     markers) are resolved by name once, here.
@@ -157,12 +271,16 @@ class Simulator:
         equilibrate: bool = True,
         initial_excitation: float = 1.0,
         model_edit: Callable[[Any], None] | None = None,
+        integration: "Integration | Mapping[str, Any] | str | None" = None,
     ) -> None:
         if not (isinstance(integrator_accuracy, (int, float)) and 0 < integrator_accuracy < 1):
             raise ValueError(f"integrator_accuracy must be a number in (0, 1), got {integrator_accuracy!r}")
         if not (isinstance(step_size, (int, float)) and step_size > 0):
             raise ValueError(f"step_size must be a positive number, got {step_size!r}")
         self.model_path = Path(model_path)
+        self.integration = Integration.coerce(integration)
+        if self.integration.accuracy is not None:
+            integrator_accuracy = self.integration.accuracy
         self.integrator_accuracy = float(integrator_accuracy)
         self.step_size = float(step_size)
         self.equilibrate = bool(equilibrate)
@@ -182,6 +300,11 @@ class Simulator:
         self._manager = None
         self._desc_cache: dict | None = None
         self._needs_rebuild = False
+        self._restart = self.integration.restart
+        self._excitations = np.full(self.n_muscles, self.initial_excitation)
+        self._excitations_changed = False
+        #: seconds spent in ``Manager.integrate`` (and restarts) since construction
+        self.integrate_seconds = 0.0
         self.failed = False
         self.istep = 0
         self.reset()
@@ -326,10 +449,11 @@ class Simulator:
         """Make ``state`` current and start a new Manager from it."""
         for f in self._controls:
             f.setValue(self.initial_excitation)
+        self._excitations = np.full(self.n_muscles, self.initial_excitation)
+        self._excitations_changed = False
         self._state = state
         self.istep = int(round(state.getTime() / self.step_size))
-        manager = opensim.Manager(self.model)
-        manager.setIntegratorAccuracy(self.integrator_accuracy)
+        manager = self._new_manager()
         manager.setWriteToStorage(False)
         manager.setPerformAnalyses(False)
         manager.initialize(state)  # copies the state into the integrator
@@ -338,6 +462,21 @@ class Simulator:
         self.failed = False
         self._integrating = False  # self._state is not the integrator's state yet
         self._desc_cache = None
+
+    def _new_manager(self):
+        """A Manager with this simulator's integration settings (not initialised)."""
+        manager = opensim.Manager(self.model)
+        cfg = self.integration
+        if cfg.method != "rk_merson":  # the default method: left untouched (faithful)
+            manager.setIntegratorMethod(INTEGRATORS[cfg.method])
+        manager.setIntegratorAccuracy(self.integrator_accuracy)
+        if cfg.fixed_step is not None:
+            manager.setIntegratorFixedStepSize(cfg.fixed_step)
+        if cfg.min_step is not None:
+            manager.setIntegratorMinimumStepSize(cfg.min_step)
+        if cfg.max_step is not None:
+            manager.setIntegratorMaximumStepSize(cfg.max_step)
+        return manager
 
     def get_state(self):
         """A copy of the current OpenSim state."""
@@ -348,9 +487,22 @@ class Simulator:
         self._install(opensim.State(state))
 
     def set_excitations(self, values: Sequence[float]) -> None:
-        """Write one excitation per muscle (model order). No validation here."""
-        for f, v in zip(self._controls, values):
-            f.setValue(float(v))
+        """Write one excitation per muscle (model order). No validation here.
+
+        Only the values that changed are written; with ``Integration.restart``
+        a change makes the next :meth:`step` restart the integrator.
+        """
+        old = self._excitations
+        new = np.array(values, dtype=np.float64)
+        if new.shape != old.shape:
+            raise ValueError(f"expected {self.n_muscles} excitations, got shape {new.shape}")
+        changed = np.flatnonzero(new != old)
+        if changed.size:
+            controls = self._controls
+            for i in changed.tolist():
+                controls[i].setValue(float(new[i]))
+            self._excitations = new
+            self._excitations_changed = True
 
     def set_activations(self, values: Sequence[float]) -> None:
         """Write muscle activations into the current state (model order).
@@ -361,6 +513,7 @@ class Simulator:
         for mu, v in zip(self._muscles, values):
             mu.setActivation(self._state, float(v))
         self._desc_cache = None
+        self._excitations_changed = True  # a restarting integration restarts from the new activations
         if not self._integrating:
             # Right after a reset the current state is the copy given to the
             # Manager, not the integrator's own: restart from the new values.
@@ -398,6 +551,7 @@ class Simulator:
         self._desc_cache = None
 
     def get_excitations(self) -> np.ndarray:
+        """The excitation of each muscle (model order), read back from the controller."""
         return np.array([f.getValue() for f in self._controls])
 
     def step(self) -> None:
@@ -409,9 +563,15 @@ class Simulator:
         # The state returned by integrate() lives inside the Manager: the
         # Manager is kept (flagged as failed) until the next reset, never
         # dropped while self._state refers to it.
+        t0 = time.perf_counter()
         try:
+            if self._restart and self._excitations_changed:
+                # the same Manager restarts its integrator from (a copy of) the current state
+                self._manager.initialize(opensim.State(self._state))
+            self._excitations_changed = False
             self._state = self._manager.integrate(self.step_size * self.istep)
             self._integrating = True
+            self.integrate_seconds += time.perf_counter() - t0
             self.model.realizeAcceleration(self._state)
         except RuntimeError as exc:  # OpenSim raises RuntimeError on failures
             self.failed = True
@@ -600,35 +760,43 @@ class Simulator:
     def bare_steps(self, actions: np.ndarray, activations: bool = False) -> tuple[np.ndarray, float]:
         """Step the current episode with bare OpenSim calls: the speed baseline.
 
-        Per step only what produces the trajectory: write the excitations (or,
-        with ``activations=True``, the activations into the state), integrate,
+        Per step only what produces the trajectory: write the excitations
+        (model order; or, with ``activations=True``, the activations into the
+        state), restart the integrator if the integration says so, integrate,
         realise accelerations. No observation, reward or validation. Returns
         the Q vector after every step and the seconds the loop took.
         """
-        import time
-
         controls, muscles, model = self._controls, self._muscles, self.model
-        manager, dt = self._manager, self.step_size
+        dt, restart, State = self.step_size, self._restart, opensim.State
+        actions = np.asarray(actions, dtype=np.float64)
         q_out = np.empty((len(actions), self._state.getNQ()))
         istep = self.istep
         if activations and not self._integrating:
             self.set_activations(actions[0])  # restart the Manager as set_activations does
-            manager = self._manager
+        manager = self._manager
+        previous, pending = self._excitations, self._excitations_changed
         t0 = time.perf_counter()
         state = self._state
         for k, action in enumerate(actions):
             if activations:
                 for mu, v in zip(muscles, action):
                     mu.setActivation(state, float(v))
+                changed = True
             else:
                 for f, v in zip(controls, action):
                     f.setValue(float(v))
+                changed = pending or not np.array_equal(action, previous)
+                previous, pending = action, False
+            if restart and changed:
+                manager.initialize(State(state))
             istep += 1
             state = manager.integrate(dt * istep)
             model.realizeAcceleration(state)
             q_out[k] = state.getQ().to_numpy()
         seconds = time.perf_counter() - t0
         self._state, self.istep, self._integrating, self._desc_cache = state, istep, True, None
+        if not activations and len(actions):
+            self._excitations, self._excitations_changed = actions[-1].copy(), False
         return q_out, seconds
 
     def close(self) -> None:

@@ -126,10 +126,14 @@ class Arm2DEnv(OsimEnv):
         report=None,
         obs_as_dict: bool = True,
         raise_on_failure: bool = False,
+        fast: bool = False,
+        integration=None,
+        model_variants=(),
     ) -> None:
         self.obs_as_dict = _as_bool(obs_as_dict, "obs_as_dict")
         super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
-                         raise_on_failure=raise_on_failure)
+                         raise_on_failure=raise_on_failure, fast=fast, integration=integration,
+                         model_variants=model_variants)
 
     # ---------------------------------------------------------------- model
     def edit_model(self, model) -> None:

@@ -32,7 +32,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 from gymnasium import spaces
 
-from osim.simulator import SimulationError, Simulator
+from osim.simulator import FAST, Integration, SimulationError, Simulator
 
 __all__ = ["OsimEnv", "validate_action", "Spec"]
 
@@ -122,6 +122,23 @@ class OsimEnv:
         and a logged warning; ``reset()`` recovers. ``True`` raises
         :class:`~osim.simulator.SimulationError` instead, as the 2018/2019
         originals did (spec Q9).
+    fast:
+        Opt-in fast mode: the :data:`~osim.simulator.FAST` integration
+        (error-controlled explicit Euler at accuracy 1e-3, restarted after
+        each change of excitation) instead of the challenges'
+        Runge-Kutta-Merson at 5e-5. Faster; trajectories drift from
+        the faithful ones (figures in the README's performance section), so
+        results are not comparable with the challenges' and the reference
+        recordings are not reproduced. Default False (faithful).
+    integration:
+        Explicit integration settings (an :class:`~osim.simulator.Integration`,
+        a dict of its fields such as ``{"method": "rk3", "accuracy": 1e-3,
+        "restart": True}``, or ``"faithful"``/``"fast"``); wins over ``fast``.
+        ``integrator_accuracy`` applies when it sets no accuracy.
+    model_variants:
+        Names of :data:`osim.models.variants.VARIANTS` applied to the model
+        when it is loaded (e.g. ``("soft_contact",)``): cheaper physics,
+        different trajectories. Default none.
     """
 
     #: built model of :mod:`osim.models` used by a challenge subclass
@@ -148,7 +165,17 @@ class OsimEnv:
         time_limit: int | None = None,
         report: str | Path | None = None,
         raise_on_failure: bool = False,
+        fast: bool = False,
+        integration: Integration | Mapping | str | None = None,
+        model_variants: tuple[str, ...] | list[str] = (),
     ) -> None:
+        if not isinstance(fast, (bool, np.bool_)):
+            raise TypeError(f"fast must be True or False, got {fast!r}")
+        self.fast = bool(fast)
+        self.integration = Integration.coerce(integration if integration is not None else (FAST if fast else None))
+        from osim.models.variants import check_variants
+
+        self.model_variants = check_variants(model_variants)
         self.raise_on_failure = bool(raise_on_failure)
         self._last_obs = None
         self.report = None if report is None else Path(report)
@@ -191,12 +218,20 @@ class OsimEnv:
             visualize=self.visualize,
             equilibrate=self.equilibrate_muscles,
             initial_excitation=self.initial_excitation,
-            model_edit=self.edit_model,
+            model_edit=self._edit_model,
+            integration=self.integration,
         )
         self.model_path = Path(model_path)
         self.action_space = spaces.Box(low=0.0, high=1.0, shape=(self.sim.n_muscles,), dtype=np.float32)
         self.observation_space = self._make_observation_space()
         self._on_model_loaded()
+
+    def _edit_model(self, model) -> None:
+        self.edit_model(model)
+        if self.model_variants:
+            from osim.models.variants import apply_variants
+
+            apply_variants(model, self.model_variants)
 
     def edit_model(self, model) -> None:
         """Add components to the loaded model before its system is built (override)."""

@@ -266,13 +266,17 @@ class L2M2019Env(OsimEnv):
         model: str = "3D",
         obs_as_dict: bool = True,
         raise_on_failure: bool = False,
+        fast: bool = False,
+        integration=None,
+        model_variants=(),
     ) -> None:
         self.model = self._check_model(model)
         self.difficulty = self._check_difficulty(difficulty)
         self.time_limit = self._time_limit_of(self.difficulty)
         self.obs_as_dict = self._check_flag("obs_as_dict", obs_as_dict)
         super().__init__(model_path(MODELS[self.model]), visualize=visualize,
-                         integrator_accuracy=integrator_accuracy, report=report, raise_on_failure=raise_on_failure)
+                         integrator_accuracy=integrator_accuracy, report=report, raise_on_failure=raise_on_failure,
+                         fast=fast, integration=integration, model_variants=model_variants)
         # the field draws from the env's generator: seeding the env seeds the field
         self._field = TargetField(self.difficulty, dt=DT, rng=self.np_random)
         self._episode_ready = False

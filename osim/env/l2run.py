@@ -59,8 +59,10 @@ class L2RunEnv(OsimEnv):
     time_limit = 1000
     fall_height = 0.6
 
-    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None) -> None:
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
+    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None, *,
+                 fast: bool = False, integration=None, model_variants=()) -> None:
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
+                         fast=fast, integration=integration, model_variants=model_variants)
 
     def _on_model_loaded(self) -> None:
         sim = self.sim

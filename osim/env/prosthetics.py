@@ -211,6 +211,9 @@ class ProstheticsEnv(OsimEnv):
         *,
         model: str = "3D",
         prosthetic: bool = True,
+        fast: bool = False,
+        integration=None,
+        model_variants=(),
     ) -> None:
         self.model, self.prosthetic = _check_model(model, prosthetic)
         self.difficulty = _check_difficulty(difficulty)
@@ -224,6 +227,9 @@ class ProstheticsEnv(OsimEnv):
             visualize=visualize,
             integrator_accuracy=integrator_accuracy,
             report=report,
+            fast=fast,
+            integration=integration,
+            model_variants=model_variants,
         )
         self.seed(seed)
 

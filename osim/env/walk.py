@@ -73,10 +73,15 @@ class WalkEnv(OsimEnv):
         legacy_reward: bool = False,
         zero_reset_obs: bool = False,
         report=None,
+        *,
+        fast: bool = False,
+        integration=None,
+        model_variants=(),
     ) -> None:
         self.legacy_reward = bool(legacy_reward)
         self.zero_reset_obs = bool(zero_reset_obs)
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
+                         fast=fast, integration=integration, model_variants=model_variants)
 
     def _on_model_loaded(self) -> None:
         col = {name: k for k, name in enumerate(self.sim.coordinate_names)}
