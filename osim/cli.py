@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 import numpy as np
@@ -55,7 +56,7 @@ def _controller(name: str, env, seed: int):
 
 def _reset_kwargs(env, controller: str) -> dict:
     """The reflex controller walks from the challenge example's initial pose."""
-    if controller == "reflex":
+    if controller == "reflex" or controller.startswith("reflex:"):
         from osim.env.l2m2019 import EXAMPLE_INIT_POSE
 
         return {"init_pose": EXAMPLE_INIT_POSE}
@@ -79,9 +80,11 @@ _env_kwargs_option = click.option(
     help='Constructor keywords of the env, e.g. \'{"model": "2D", "difficulty": 2}\'.')
 
 _controller_option = click.option(
-    "--controller", default="random", show_default=True, metavar="random|zero|reflex|PATH",
+    "--controller", default="random", show_default=True, metavar="random|zero|reflex[:PARAMS]|PATH",
     help="random: uniform excitations; zero: all muscles off; reflex: the 2019 reflex "
-         "controller (L2M2019Env); PATH: a policy saved by scripts/train.py.")
+         "controller (L2M2019Env; its shipped parameters for the env's model, or reflex:PARAMS for a "
+         "parameter file such as scripts/optimize_reflex.py's best_params.txt); PATH: a policy saved "
+         "by scripts/train.py.")
 
 
 @main.command("run")
@@ -218,26 +221,66 @@ def plot(record_path: str, out_path: str | None) -> None:
 @click.option("--steps", type=click.IntRange(min=10), default=1000, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--workload", type=click.Choice(["random", "walk", "all"]), default="all", show_default=True,
+              help="random excitations (every env) and/or the reflex controller walking (L2M2019Env, planar).")
+@click.option("--fast", is_flag=True, help="Benchmark the envs in fast mode (fast=True) instead of faithful.")
+@click.option("--compare", "compare_steps", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also compare faithful and fast mode on L2M2019Env (3D random, planar walk) over this many steps: "
+                   "speedup and pelvis drift after 1 s and 5 s.")
+@click.option("--memory", "memory_resets", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also measure RSS growth over this many resets and 100 times as many steps (L2RunEnv, fast mode).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the results to this JSON file.")
-def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, json_path: str | None) -> None:
+def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workload: str, fast: bool,
+          compare_steps: int, memory_resets: int, json_path: str | None) -> None:
     """Steps/s of each env next to bare OpenSim integration of the same trajectory."""
-    from osim.bench import bench_env
+    from dataclasses import asdict
+
+    from osim.bench import bench_env, compare_modes, memory_growth
 
     names = list(env_names) or _env_names()
-    results = []
-    click.echo(f"{'env':<14} {'env steps/s':>12} {'bare steps/s':>13} {'ratio':>7} {'reset ms':>9} {'same':>5}")
+    results, extra = [], {}
+    click.echo(f"{'env':<14} {'workload':<8} {'mode':<9} {'env steps/s':>11} {'bare steps/s':>12} {'ratio':>6} "
+               f"{'integrate':>9} {'reset ms':>8} {'same':>5}")
     for name in names:
-        try:
-            r = bench_env(name, steps=steps, seed=seed, repeats=repeats)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="ENV") from None
-        results.append(r)
-        click.echo(f"{r.env:<14} {r.env_steps_per_s:>12.1f} {r.bare_steps_per_s:>13.1f} "
-                   f"{r.ratio:>7.3f} {r.reset_ms:>9.2f} {str(r.same_trajectory):>5}")
+        workloads = ["random", "walk"] if workload == "all" else [workload]
+        for w in workloads:
+            if w == "walk" and name not in ("L2M2019Env", "osim/L2M2019-v0", "L2M2019-v0"):
+                if workload == "walk":
+                    raise click.BadParameter(f"the walk workload needs L2M2019Env, not {name}", param_hint="ENV")
+                continue
+            try:
+                r = bench_env(name, steps=steps, seed=seed, repeats=repeats, workload=w,
+                              **({"fast": True} if fast else {}))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="ENV") from None
+            results.append(r)
+            click.echo(f"{r.env:<14} {r.workload:<8} {r.integration[:9]:<9} {r.env_steps_per_s:>11.1f} "
+                       f"{r.bare_steps_per_s:>12.1f} {r.ratio:>6.3f} {r.integrate_fraction:>9.3f} "
+                       f"{r.reset_ms:>8.2f} {str(r.same_trajectory):>5}")
+    if compare_steps:
+        extra["compare"] = {}
+        # random excitations make the model fall within ~1 s: drift before that
+        for label, w, kwargs, at in (("L2M2019Env 3D random", "random", {"model": "3D"}, (0.5, 0.9)),
+                                     ("L2M2019Env 2D walk", "walk", {}, (1.0, 5.0))):
+            rows = compare_modes("L2M2019Env", workload=w, steps=compare_steps, seed=seed, drift_at=at, **kwargs)
+            extra["compare"][label] = [asdict(m) for m in rows]
+            click.echo(f"\n{label}: {'mode':<9} {'steps/s':>8} {'speedup':>8} {'steps':>6} "
+                       + " ".join(f"{'drift ' + k:>12}" for k in rows[0].pelvis_drift_mm))
+            for m in rows:
+                click.echo(f"{'':<{len(label) + 1}} {m.mode:<9} {m.steps_per_s:>8.1f} {m.speedup:>8.2f} {m.steps:>6} "
+                           + " ".join(f"{v:>9.2f} mm" for v in m.pelvis_drift_mm.values()))
+    if memory_resets:
+        m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, fast=True)
+        extra["memory"] = asdict(m)
+        click.echo(f"\nmemory: {m.env} ({m.integration}) {m.resets} resets, {m.steps} steps: "
+                   f"RSS {m.rss_start_mb:.1f} -> {m.rss_end_mb:.1f} MB ({m.growth_mb:+.2f} MB) in {m.seconds:.0f} s")
     if json_path:
+        payload: Any = [asdict(r) for r in results]
+        if extra:
+            payload = {"envs": payload, **extra}
         with open(json_path, "w") as fh:
-            json.dump([json.loads(r.to_json()) for r in results], fh, indent=2)
+            json.dump(payload, fh, indent=2)
 
 
 @main.command("evaluate")

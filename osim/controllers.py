@@ -1,4 +1,4 @@
-"""Controllers for the command line: ``random``, ``zero``, ``reflex`` or a saved policy file.
+"""Controllers for the command line: ``random``, ``zero``, ``reflex[:PARAMS]`` or a saved policy file.
 
 A controller is a callable ``controller(obs, k) -> action`` for the classic
 API (``obs`` as the env's ``reset``/``step`` return it by default).
@@ -16,15 +16,20 @@ NAMES = ("random", "zero", "reflex")
 
 
 def make_controller(name: str, env, seed: int = 0) -> Controller:
-    """``random`` (uniform excitations, seeded), ``zero``, ``reflex`` (L2M2019Env) or a path to a saved policy."""
+    """``random`` (uniform excitations, seeded), ``zero``, ``reflex`` (L2M2019Env), or a path to a saved policy.
+
+    ``reflex`` uses the shipped parameters of the env's model (2D or 3D);
+    ``reflex:PATH`` reads them from a parameter file (e.g. the
+    ``best_params.txt`` of ``scripts/optimize_reflex.py``).
+    """
     n = env.get_action_space_size()
     if name == "random":
         rng = np.random.RandomState(seed)
         return lambda _obs, _k: rng.uniform(0.0, 1.0, n)
     if name == "zero":
         return lambda _obs, _k: np.zeros(n)
-    if name == "reflex":
-        return _reflex_controller(env)
+    if name == "reflex" or name.startswith("reflex:"):
+        return _reflex_controller(env, name.partition(":")[2] or None)
     path = Path(name)
     if path.suffix == ".zip" or path.exists():
         if not path.exists():
@@ -36,10 +41,12 @@ def make_controller(name: str, env, seed: int = 0) -> Controller:
     raise ValueError(f"unknown controller {name!r}; use one of {', '.join(NAMES)} or a saved policy (.zip)")
 
 
-def _reflex_controller(env) -> Controller:
+def _reflex_controller(env, params_path: str | None = None) -> Controller:
     if not hasattr(env, "get_observation_dict") or type(env).__name__ != "L2M2019Env":
         raise ValueError("the reflex controller reads the L2M2019Env observation dict: use it with L2M2019Env")
     from osim.control import ReflexController
 
-    controller = ReflexController(mode=env.model)
+    if params_path is not None and not Path(params_path).is_file():
+        raise ValueError(f"reflex parameter file not found: {params_path}")
+    controller = ReflexController(mode=env.model, params=params_path)
     return lambda _obs, _k: controller.update(env.get_observation_dict())

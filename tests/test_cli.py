@@ -44,6 +44,19 @@ def test_run_with_env_kwargs_and_the_reflex_controller(cli):
     assert "30 steps (step budget)" in res.output  # walking, not fallen
 
 
+def test_reflex_controller_reads_a_parameter_file(cli, tmp_path):
+    """reflex:PARAMS drives the env with those parameters: zero gains fall where the shipped ones walk."""
+    from osim.control import PARAM_BOUNDS
+    from osim.control.optimize import write_params
+
+    limp = tmp_path / "limp.txt"
+    write_params(limp, PARAM_BOUNDS[:37, 0], "2D")  # every gain at its lower bound (0)
+    res = cli.invoke(main, ["run", "L2M2019Env", "--controller", f"reflex:{limp}", "--env-kwargs",
+                            '{"model": "2D"}', "--steps", "300", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "steps (fell)" in res.output
+
+
 @pytest.mark.parametrize("suffix", ["gif", "mp4"])
 def test_video(cli, tmp_path, suffix):
     out = tmp_path / f"run.{suffix}"
@@ -59,6 +72,7 @@ def test_video(cli, tmp_path, suffix):
     (["run", "L2RunEnv", "--env-kwargs", '{"model": "2D"}'], "model"),
     (["run", "L2RunEnv", "--controller", "dance"], "unknown controller 'dance'"),
     (["run", "L2RunEnv", "--controller", "reflex"], "reflex controller reads the L2M2019Env"),
+    (["run", "L2M2019Env", "--controller", "reflex:nowhere.txt"], "reflex parameter file not found"),
     (["video", "L2RunEnv", "--out", "x.avi.txt"], "unsupported video file type"),
     (["video", "L2RunEnv", "--size", "big"], "WIDTHxHEIGHT"),
 ])
