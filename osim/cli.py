@@ -14,7 +14,8 @@ from osim.registration import ENVS
 
 
 def _env_names() -> list[str]:
-    return [e.class_name for e in ENVS.values()]
+    """One name per env class (osim/RunCourse-v0 is RunEnv at difficulty 3: name its ID to bench it)."""
+    return list(dict.fromkeys(e.class_name for e in ENVS.values()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

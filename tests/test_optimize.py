@@ -109,3 +109,48 @@ def test_missing_cma_names_the_pip_command(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "cma", None)
     with pytest.raises(ImportError, match=r'pip install "osim-rl\[optimize\]"'):
         optimize(OptimizeConfig(out_dir=tmp_path, max_generations=1), progress=False)
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid) and "spawn_main" in \
+                Path(status.parent / "cmdline").read_bytes().decode(errors="replace"):
+            kids.append(int(status.parent.name))
+    return kids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_killed_search_leaves_no_worker_running(tmp_path):
+    """SIGKILL the search mid-generation: its episode workers end too (no orphans stepping on)."""
+    import signal
+    import subprocess
+    import time
+
+    code = ("from osim.control.optimize import OptimizeConfig, optimize\n"
+            f"optimize(OptimizeConfig(mode='2D', out_dir={str(tmp_path)!r}, popsize=2, workers=2, "
+            "max_generations=5), progress=False)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = _children(proc.pid)
+        assert len(workers) == 2, "the search did not start its two workers"
+        time.sleep(3)  # the workers are inside their (10 s) episodes now
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        alive = workers
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = [w for w in workers if Path(f"/proc/{w}").exists()
+                     and "Z" not in Path(f"/proc/{w}/stat").read_text().split()[2]]
+        assert not alive, f"workers {alive} outlived the search"
+    finally:
+        if proc.poll() is None:
+            proc.kill()

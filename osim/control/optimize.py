@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import pickle
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -158,8 +159,21 @@ class EpisodeRunner:
 _RUNNER: EpisodeRunner | None = None
 
 
+def _die_with_parent() -> None:
+    """Linux: end this worker when the search process dies (killed searches leave no episodes running)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover - no libc by that name
+            pass
+
+
 def _init_worker(mode: str, difficulty: int, env_kwargs: dict) -> None:
     global _RUNNER
+    _die_with_parent()
     _RUNNER = EpisodeRunner(mode, difficulty, env_kwargs)
 
 
