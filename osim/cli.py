@@ -229,7 +229,8 @@ def plot(record_path: str, out_path: str | None) -> None:
               help="Also compare faithful and fast mode on L2M2019Env (3D random, planar walk) over this many steps: "
                    "speedup and pelvis drift after 1 s and 5 s.")
 @click.option("--memory", "memory_resets", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Also measure RSS growth over this many resets and 100 times as many steps (L2RunEnv, fast mode).")
+              help="Also measure RSS growth over this many resets and 100 times as many steps "
+                   "(L2RunEnv; faithful, or fast mode with --fast).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the results to this JSON file.")
 def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workload: str, fast: bool,
@@ -272,7 +273,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
                 click.echo(f"{'':<{len(label) + 1}} {m.mode:<9} {m.steps_per_s:>8.1f} {m.speedup:>8.2f} {m.steps:>6} "
                            + " ".join(f"{v:>9.2f} mm" for v in m.pelvis_drift_mm.values()))
     if memory_resets:
-        m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, fast=True)
+        m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, fast=fast)
         extra["memory"] = asdict(m)
         click.echo(f"\nmemory: {m.env} ({m.integration}) {m.resets} resets, {m.steps} steps: "
                    f"RSS {m.rss_start_mb:.1f} -> {m.rss_end_mb:.1f} MB ({m.growth_mb:+.2f} MB) in {m.seconds:.0f} s")

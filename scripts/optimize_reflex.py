@@ -71,6 +71,10 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted; the last finished generation is saved: continue with --out {args.out} --resume",
+              file=sys.stderr)
+        return 130
     best = summary["best"] or {}
     print(json.dumps({k: v for k, v in summary.items() if k != "best"}, indent=2))
     if best:

@@ -9,7 +9,8 @@ same per worker and only parallelism differs):
 
 * ``bare``: one env in this process (``gymnasium.make``), no vector env;
 * ``vec1``: AsyncVectorEnv with 1 worker process;
-* ``vec2``: AsyncVectorEnv with 2 worker processes (2 env steps per step call);
+* ``vec2``: AsyncVectorEnv with 2 worker processes (2 env steps per step call;
+  ``--spin 0.05``: workers that poll before they block, :mod:`osim.vector`);
 * ``solo1`` / ``solo2``: 1 or 2 independent processes, each stepping its own
   bare env with no vector env and no communication at all.
 
@@ -65,15 +66,16 @@ class _PinnedFactory:
     """Makes the env in a worker process pinned to one CPU (``--pin``)."""
 
     def __init__(self, fn, cpu: int):
-        self.fn, self.cpu = fn, cpu
+        self.fn, self.cpu, self.parent = fn, cpu, os.getpid()
 
     def __call__(self):
-        os.sched_setaffinity(0, {self.cpu})
+        if os.getpid() != self.parent:  # AsyncVectorEnv also makes one env in the parent, for its spaces
+            os.sched_setaffinity(0, {self.cpu})
         return self.fn()
 
 
 def time_vector(env_id: str, env_kwargs: dict, actions, seed: int, n_workers: int, context: str | None,
-                pin: bool = False) -> float:
+                pin: bool = False, spin: float = 0.0) -> float:
     import gymnasium as gym
     import numpy as np
 
@@ -82,8 +84,13 @@ def time_vector(env_id: str, env_kwargs: dict, actions, seed: int, n_workers: in
     fn = functools.partial(make_gym_env, env_id, env_kwargs)
     cpus = sorted(os.sched_getaffinity(0))
     fns = [_PinnedFactory(fn, cpus[i % len(cpus)]) if pin else fn for i in range(n_workers)]
+    extra = {}
+    if spin:
+        from osim.vector import spinning_worker
+
+        extra["worker"] = functools.partial(spinning_worker, spin=spin)
     venv = gym.vector.AsyncVectorEnv(fns, context=context,
-                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP, **extra)
     try:
         venv.reset(seed=[seed] * n_workers)  # the same episode in every worker
         batch = [np.stack([a] * n_workers) for a in actions]
@@ -212,7 +219,8 @@ def _others_cpus(before, after) -> float:
 
 
 def measure(env_id: str = "osim/Arm2D-v0", steps: int = 400, repeats: int = 3, seed: int = 0, hold: int = 5,
-            env_kwargs: dict | None = None, context: str | None = None, pin: bool = False) -> dict:
+            env_kwargs: dict | None = None, context: str | None = None, pin: bool = False,
+            spin: float = 0.0) -> dict:
     import gymnasium as gym
 
     import osim  # noqa: F401
@@ -237,7 +245,7 @@ def measure(env_id: str = "osim/Arm2D-v0", steps: int = 400, repeats: int = 3, s
             if name == "bare":
                 t = time_bare(env_id, env_kwargs, actions, seed)
             elif name.startswith("vec"):
-                t = time_vector(env_id, env_kwargs, actions, seed, int(name[-1]), context, pin)
+                t = time_vector(env_id, env_kwargs, actions, seed, int(name[-1]), context, pin, spin)
             else:
                 t = time_solo(env_id, env_kwargs, actions, seed, int(name[-1]), context, pin)
             runs.append({"config": name, "seconds": t, "loadavg_1min": os.getloadavg()[0],
@@ -248,7 +256,7 @@ def measure(env_id: str = "osim/Arm2D-v0", steps: int = 400, repeats: int = 3, s
     ceiling = sps["solo2"] / (2 * sps["solo1"])
     return {
         "env_id": env_id, "env_kwargs": env_kwargs, "steps_per_worker": steps, "repeats": repeats, "seed": seed,
-        "hold": hold, "context": context or "default", "pinned": pin,
+        "hold": hold, "context": context or "default", "pinned": pin, "spin": spin,
         "steps_per_s": sps,
         "parallel_efficiency": sps["vec2"] / (2 * sps["vec1"]),
         "speedup_2_workers": sps["vec2"] / sps["vec1"],
@@ -304,6 +312,8 @@ def main(argv=None) -> int:
     p.add_argument("--context", default=None, choices=["fork", "forkserver", "spawn"],
                    help="multiprocessing start method (default: the platform's)")
     p.add_argument("--pin", action="store_true", help="pin each worker process to its own CPU")
+    p.add_argument("--spin", type=float, default=0.0, metavar="SECONDS",
+                   help="vector env workers poll this long before blocking (osim.vector; default 0: Gymnasium's)")
     p.add_argument("--json", dest="json_path", default=None, help="write the results to this JSON file")
     args = p.parse_args(argv)
     from osim.train import parse_json_kwargs
@@ -316,7 +326,7 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = measure(args.env_id, args.steps, args.repeats, args.seed, args.hold, env_kwargs, args.context,
-                     args.pin)
+                     args.pin, args.spin)
     print(format_table(result))
     if args.json_path:
         with open(args.json_path, "w") as fh:

@@ -36,6 +36,23 @@ def test_shipped_planar_parameters_walk_ten_seconds():
     assert result["return"] > 150  # 100 alive bonus + footstep rewards (measured: 202.0)
 
 
+@pytest.mark.slow
+def test_shipped_3d_parameters_are_the_search_result():
+    """The shipped 3D parameters score what their file header says (deterministic at difficulty 0)."""
+    from importlib import resources
+
+    text = resources.files("osim.control").joinpath("params_3d.txt").read_text()
+    header = [line for line in text.splitlines() if "CMA-ES generation" in line][0]
+    claimed_steps = int(header.split(" steps")[0].rsplit(" ", 1)[1])
+    runner = EpisodeRunner("3D", difficulty=0)
+    try:
+        result = runner.score(default_params("3D"), seeds=[0], max_steps=None)
+    finally:
+        runner.close()
+    assert result["steps"] == claimed_steps
+    assert f"return {result['return']:.3f}" in header
+
+
 def test_episode_of_a_falling_controller_ends_early():
     """Zero gains: the controller gives up support and the model falls before the step cap."""
     runner = EpisodeRunner("2D", difficulty=0)

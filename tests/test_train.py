@@ -207,10 +207,13 @@ def test_sac_tiny_run(tmp_path):
 def test_scaling_script_measures_bare_and_vector_envs(tmp_path, capsys):
     out = tmp_path / "scaling.json"
     assert _script("scaling").main([ENV_ID, "--steps", "10", "--repeats", "1", "--env-kwargs",
-                                    json.dumps(ENV_KWARGS), "--json", str(out)]) == 0
+                                    json.dumps(ENV_KWARGS), "--spin", "0.05", "--json", str(out)]) == 0
     assert "parallel efficiency" in capsys.readouterr().out
     r = json.loads(out.read_text())
-    assert set(r["steps_per_s"]) == {"bare", "vec1", "vec2"} and all(v > 0 for v in r["steps_per_s"].values())
-    assert r["parallel_efficiency"] == pytest.approx(r["steps_per_s"]["vec2"] / (2 * r["steps_per_s"]["vec1"]))
-    assert len(r["machine"]["loadavg_before"]) == 3 and len(r["runs"]) == 3
+    sps = r["steps_per_s"]
+    assert set(sps) == {"bare", "vec1", "vec2", "solo1", "solo2"} and all(v > 0 for v in sps.values())
+    assert r["parallel_efficiency"] == pytest.approx(sps["vec2"] / (2 * sps["vec1"]))
+    assert r["machine_ceiling"] == pytest.approx(sps["solo2"] / (2 * sps["solo1"])) and r["spin"] == 0.05
+    assert 0 < r["vector_cost_per_step_s"]["2"] < 0.05  # the vector env's own cost, measured without physics
+    assert len(r["machine"]["loadavg_before"]) == 3 and len(r["runs"]) == 5
     assert _script("scaling").main([ENV_ID, "--steps", "3"]) == 2  # too few steps: a clear error

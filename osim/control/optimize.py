@@ -48,7 +48,8 @@ class OptimizeConfig:
     """Settings of a search (all have defaults; ``out_dir`` is where everything is written).
 
     mode: "2D" (37 parameters, planar model) or "3D" (46, the 3D model).
-    x0: starting raw parameters (a vector, or a parameter file); default the shipped ones of the mode.
+    x0: starting raw parameters (a vector, or a parameter file); default the shipped ones of the mode
+        (``default_params(mode)``; ``default_params("3D", initial=True)`` is where the shipped 3D search began).
     sigma0: initial CMA-ES step size in raw-parameter units (the bounds span about 3).
     popsize: candidates per generation (default: CMA-ES's 4 + 3 ln(n)).
     symmetric: one parameter vector for both legs (n values) or right then left (2n).

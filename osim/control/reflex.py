@@ -282,7 +282,8 @@ PARAM_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS)
 PARAM_BOUNDS: np.ndarray = np.array([(p.lower, p.upper) for p in PARAMS], dtype=np.float64)
 PARAM_BOUNDS.setflags(write=False)
 
-_DEFAULT_FILES = {"2D": "params_2d.txt", "3D": "params_3d_init.txt"}
+_DEFAULT_FILES = {"2D": "params_2d.txt", "3D": "params_3d.txt"}
+_INITIAL_FILES = {"2D": "params_2d.txt", "3D": "params_3d_init.txt"}
 
 
 def param_index(name: str) -> int:
@@ -309,15 +310,19 @@ def load_params(path: str | os.PathLike) -> np.ndarray:
     return values.reshape(-1)
 
 
-def default_params(mode: str = "2D") -> np.ndarray:
+def default_params(mode: str = "2D", initial: bool = False) -> np.ndarray:
     """The shipped raw parameters of ``mode`` (a fresh copy).
 
     "2D": the 37 optimised planar parameters of the 2019 example controller
-    (``osim/control/params_2d.txt``); "3D": the 46-value initial guess
-    (``params_3d_init.txt``: the 37 planar values, then nine 1.0).
+    (``osim/control/params_2d.txt``). "3D": the 46 parameters found by
+    ``scripts/optimize_reflex.py`` (``params_3d.txt``; its header says how
+    far they walk), or with ``initial=True`` the search's starting point
+    (``params_3d_init.txt``: the 37 planar values, then nine 1.0; the 3D
+    model falls within a second with them).
     """
     m = _check_mode(mode)
-    with resources.as_file(resources.files(__package__).joinpath(_DEFAULT_FILES[m])) as path:
+    files = _INITIAL_FILES if initial else _DEFAULT_FILES
+    with resources.as_file(resources.files(__package__).joinpath(files[m])) as path:
         params = load_params(path)
     if params.size != N_PARAMS[m]:  # pragma: no cover - guards the shipped data
         raise RuntimeError(f"shipped {m} parameter file has {params.size} values, expected {N_PARAMS[m]}")
