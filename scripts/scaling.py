@@ -146,28 +146,26 @@ def time_solo(env_id: str, env_kwargs: dict, actions, seed: int, n_procs: int, c
     return max(times)
 
 
-class _NoPhysicsEnv:
-    """Stand-in with an env's spaces and no physics: what is left of a vector step is the vector env's own cost."""
+def _no_physics_env(observation_space, action_space):
+    """An env with these spaces and no physics: what is left of a vector step is the vector env's own cost."""
+    import gymnasium as gym
+    import numpy as np
 
-    def __new__(cls, observation_space, action_space):
-        import gymnasium as gym
-        import numpy as np
+    class NoPhysics(gym.Env):
+        metadata = {"render_modes": []}
 
-        class NoPhysics(gym.Env):
-            metadata = {"render_modes": []}
+        def __init__(self):
+            self.observation_space, self.action_space = observation_space, action_space
+            self._obs = np.zeros(observation_space.shape, observation_space.dtype)
 
-            def __init__(self):
-                self.observation_space, self.action_space = observation_space, action_space
-                self._obs = np.zeros(observation_space.shape, observation_space.dtype)
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            return self._obs, {}
 
-            def reset(self, *, seed=None, options=None):
-                super().reset(seed=seed)
-                return self._obs, {}
+        def step(self, action):
+            return self._obs, 0.0, False, False, {}
 
-            def step(self, action):
-                return self._obs, 0.0, False, False, {}
-
-        return NoPhysics()
+    return NoPhysics()
 
 
 def vector_cost_per_step(observation_space, action_space, n_workers: int = 2, steps: int = 2000,
@@ -176,7 +174,7 @@ def vector_cost_per_step(observation_space, action_space, n_workers: int = 2, st
     import gymnasium as gym
     import numpy as np
 
-    fn = functools.partial(_NoPhysicsEnv, observation_space, action_space)
+    fn = functools.partial(_no_physics_env, observation_space, action_space)
     venv = gym.vector.AsyncVectorEnv([fn] * n_workers, context=context,
                                      autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     try:

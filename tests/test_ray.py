@@ -64,14 +64,23 @@ def test_register_every_osim_id():
         rllib.register_rllib_envs(["osim/Nope-v0"])
 
 
+@pytest.fixture
+def local_ray():
+    """A local Ray instance with 2 CPUs, shut down after the test."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 @needs_ray
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_ppo_collects_rollouts_with_two_env_runners(tmp_path):
-    import ray
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+def test_ppo_collects_rollouts_with_two_env_runners(tmp_path, local_ray):
     algo = None
     try:
         config = rllib.ppo_config(ENV_ID, num_env_runners=2, env_kwargs=ENV_KWARGS, seed=0,
@@ -97,27 +106,20 @@ def test_ppo_collects_rollouts_with_two_env_runners(tmp_path):
     finally:
         if algo is not None:
             algo.stop()
-        ray.shutdown()
 
 
 @needs_ray
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_reflex_search_runs_episodes_on_ray_actors(tmp_path):
+def test_reflex_search_runs_episodes_on_ray_actors(tmp_path, local_ray):
     """osim.control.optimize with backend="ray": candidates scored on 2 actors, same results as locally."""
-    import ray
-
     from osim.control.optimize import EpisodeRunner, OptimizeConfig, optimize
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=20, max_generations=1,
-                             workers=2, backend="ray")
-        result = optimize(cfg, progress=False)
-        assert ray.is_initialized()  # a Ray the caller started is left running
-    finally:
-        ray.shutdown()
+    cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=20, max_generations=1,
+                         workers=2, backend="ray")
+    result = optimize(cfg, progress=False)
+    assert local_ray.is_initialized()  # a Ray the caller started is left running
     assert result["evaluations"] == 2 and result["env_steps"] == 40
     runner = EpisodeRunner("2D", difficulty=0)
     try:  # the best candidate's score reproduces in this process

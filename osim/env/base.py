@@ -149,6 +149,8 @@ class OsimEnv:
     equilibrate_muscles: ClassVar[bool] = True
     #: keys a scenario of this env may have; () = the env draws nothing
     scenario_keys: ClassVar[tuple[str, ...]] = ()
+    #: those of :attr:`scenario_keys` a scenario may leave out (features that were off)
+    optional_scenario_keys: ClassVar[tuple[str, ...]] = ()
     #: actions are written into the muscles' activation states (2017 WalkEnv), not excitations
     actions_are_activations: ClassVar[bool] = False
     #: excitation of every muscle when an episode's integrator starts (spec Q15)
@@ -272,10 +274,16 @@ class OsimEnv:
         unknown = set(scenario) - set(self.scenario_keys)
         if unknown:
             allowed = ", ".join(self.scenario_keys) or "none: this env draws nothing"
-            raise ValueError(f"unknown scenario keys {sorted(unknown)}; allowed: {allowed}")
-        missing = set(self.scenario_keys) - set(scenario)
+            raise ValueError(f"unknown scenario keys {sorted(map(str, unknown))}; allowed: {allowed}")
+        optional = set(self.optional_scenario_keys)
+        missing = set(self.scenario_keys) - optional - set(scenario)
         if missing:
-            raise ValueError(f"scenario is missing keys {sorted(missing)}")
+            detail = ""
+            if optional:
+                required = [k for k in self.scenario_keys if k not in optional]
+                detail = (f" (required: {', '.join(required)}; optional: "
+                          f"{', '.join(k for k in self.scenario_keys if k in optional)})")
+            raise ValueError(f"scenario is missing keys {sorted(missing)}{detail}")
         return _json_roundtrip(dict(scenario), "scenario")
 
     def apply_scenario(self) -> None:

@@ -9,9 +9,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from osim.env.base import OsimEnv, _json_roundtrip
+from osim.env.base import OsimEnv
 from osim.models.obstacles import ObstacleSet, add_obstacles
-from osim.models.terrain import GroundFriction, PlatformSet, add_platforms, height_at
+from osim.models.terrain import GroundFriction, PlatformSet, add_platforms, height_at, spans
 
 __all__ = ["RunEnv"]
 
@@ -45,7 +45,6 @@ WEAKNESS_SD = 0.15
 WEAKNESS_FLOOR = 0.5
 #: default height-profile offsets ahead of the pelvis (m): 0.0, 0.1, ..., 1.9
 HEIGHT_PROFILE = tuple(round(0.1 * k, 1) for k in range(20))
-_REQUIRED_KEYS = ("obstacles", "psoas")
 
 
 class RunEnv(OsimEnv):
@@ -169,6 +168,7 @@ class RunEnv(OsimEnv):
     fall_height = 0.65
     equilibrate_muscles = False
     scenario_keys = ("obstacles", "psoas", "terrain", "friction", "motor_noise", "strength")
+    optional_scenario_keys = ("terrain", "friction", "motor_noise", "strength")
     difficulties = (0, 1, 2, 3)
 
     def __init__(
@@ -199,6 +199,7 @@ class RunEnv(OsimEnv):
         self._set_course_options(platforms=platforms, friction=friction, motor_noise=motor_noise,
                                  weak_muscles=weak_muscles)
         self.height_profile = self._check_height_profile(height_profile)
+        self._profile_offsets = np.asarray(self.height_profile, dtype=np.float64)
         if max_platforms is not None and (isinstance(max_platforms, bool)
                                           or not isinstance(max_platforms, (int, np.integer))
                                           or not 0 <= max_platforms <= MAX_PLATFORMS):
@@ -386,7 +387,7 @@ class RunEnv(OsimEnv):
             scenario["terrain"] = terrain
             # obstacles lie on the terrain: their centre height is relative to the surface under them
             for o in scenario["obstacles"]:
-                o[1] = float(o[1] + height_at(terrain, o[0]))
+                o[1] = float(o[1] + height_at(spans(terrain), o[0]))
         if course["friction"]:
             scenario["friction"] = self._draw_friction()
         if course["weak_muscles"]:
@@ -406,17 +407,7 @@ class RunEnv(OsimEnv):
         return [float(static), float(dynamic), float(viscous)]
 
     def check_scenario(self, scenario: Mapping) -> dict:
-        if not isinstance(scenario, Mapping):
-            raise TypeError(f"scenario must be a dict, got {type(scenario).__name__}")
-        unknown = set(scenario) - set(self.scenario_keys)
-        if unknown:
-            raise ValueError(f"unknown scenario keys {sorted(map(str, unknown))}; allowed: "
-                             f"{', '.join(self.scenario_keys)}")
-        missing = set(_REQUIRED_KEYS) - set(scenario)
-        if missing:
-            raise ValueError(f"scenario is missing keys {sorted(missing)} (required: {', '.join(_REQUIRED_KEYS)}; "
-                             f"optional: {', '.join(k for k in self.scenario_keys if k not in _REQUIRED_KEYS)})")
-        scenario = _json_roundtrip(dict(scenario), "scenario")
+        scenario = super().check_scenario(scenario)
         obstacles = scenario["obstacles"]
         if not isinstance(obstacles, list) or len(obstacles) > self.max_obstacles:
             raise ValueError(f"scenario obstacles must be a list of at most max_obstacles={self.max_obstacles} [x, y, r]")
@@ -470,7 +461,7 @@ class RunEnv(OsimEnv):
         self._obstacles.place(self._obstacle_list)
         if self._platforms is not None:
             self._platforms.place(terrain)
-        self._terrain = np.array([[p[0], p[0] + p[1], p[2]] for p in terrain]).reshape(-1, 3)
+        self._terrain = spans(terrain)
         self._friction.set(scenario.get("friction"))
         strengths = np.ones(self.sim.n_muscles)
         strengths[self._psoas_index[0]], strengths[self._psoas_index[1]] = scenario["psoas"]
@@ -494,12 +485,7 @@ class RunEnv(OsimEnv):
 
     def terrain_height(self, x) -> np.ndarray:
         """Height of the terrain (the platform top, 0 on the ground) at ground positions ``x`` (m)."""
-        x = np.asarray(x, dtype=np.float64)
-        t = self._terrain
-        if not len(t):
-            return np.zeros_like(x)
-        inside = (x[..., None] >= t[:, 0]) & (x[..., None] <= t[:, 1])
-        return np.max(np.where(inside, t[:, 2], 0.0), axis=-1)
+        return height_at(self._terrain, x)
 
     # ---------------------------------------------------------------- task
     def next_obstacle(self, pelvis_x: float | None = None) -> tuple[float, float, float]:
@@ -527,7 +513,7 @@ class RunEnv(OsimEnv):
         obs[37] = self._strengths[self._psoas_index[1]]
         obs[38:41] = self.next_obstacle(obs[1])
         if self.height_profile:
-            obs[41:] = self.terrain_height(obs[1] + np.asarray(self.height_profile))
+            obs[41:] = height_at(self._terrain, obs[1] + self._profile_offsets)
         return obs
 
     def before_step(self) -> None:

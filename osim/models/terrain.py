@@ -39,7 +39,7 @@ from osim.models.obstacles import FOOT_SPHERES
 from osim.simulator import Simulator, opensim
 
 __all__ = ["STIFFNESS", "DISSIPATION", "TRANSITION_VELOCITY", "WIDTH", "box_mesh", "write_obj",
-           "add_platforms", "PlatformSet", "GroundFriction", "height_at", "GROUND_FORCES"]
+           "add_platforms", "PlatformSet", "GroundFriction", "height_at", "spans", "GROUND_FORCES"]
 
 #: elastic-foundation stiffness of a platform (N/m^3), matched to the ground's sinkage
 STIFFNESS = 5.0e6
@@ -232,19 +232,23 @@ def _remove_quietly(path) -> None:
         pass
 
 
-def height_at(platforms: Sequence[Sequence[float]], x) -> np.ndarray:
+def spans(platforms: Sequence[Sequence[float]]) -> np.ndarray:
+    """``(n, 3)`` array ``(x0, x1, height)`` of platforms given as ``(x0, length, height, ...)``."""
+    return np.array([[p[0], p[0] + p[1], p[2]] for p in platforms], dtype=np.float64).reshape(-1, 3)
+
+
+def height_at(platform_spans: np.ndarray, x) -> np.ndarray:
     """Terrain height (m) at ground positions ``x``: the top of the platform there, else 0.
 
-    ``platforms`` are ``(x0, length, height, ...)``; where platforms touch,
-    the higher one counts.
+    ``platform_spans`` as :func:`spans` returns; where platforms touch, the
+    higher one counts.
     """
     x = np.asarray(x, dtype=np.float64)
-    h = np.zeros_like(x)
-    for p in platforms:
-        x0, length, height = p[0], p[1], p[2]
-        inside = (x >= x0) & (x <= x0 + length)
-        h = np.where(inside, np.maximum(h, height), h)
-    return h
+    t = platform_spans
+    if not len(t):
+        return np.zeros_like(x)
+    inside = (x[..., None] >= t[:, 0]) & (x[..., None] <= t[:, 1])
+    return np.max(np.where(inside, t[:, 2], 0.0), axis=-1)
 
 
 class GroundFriction:
