@@ -95,16 +95,12 @@ def _integration_label(env) -> str:
     cfg = env.integration
     if cfg.is_faithful and not env.model_variants:
         return "faithful"
-    if env.fast and cfg == _fast() and not env.model_variants:
+    from osim.models.variants import FAST_VARIANTS
+
+    if env.fast and cfg == type(env).fast_integration and env.model_variants == FAST_VARIANTS:
         return "fast"
     parts = [f"{k}={v}" for k, v in cfg.as_dict().items() if v is not None and v is not False]
     return ",".join(parts + list(env.model_variants))
-
-
-def _fast():
-    from osim.simulator import FAST
-
-    return FAST
 
 
 class _Driver:

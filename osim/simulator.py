@@ -73,6 +73,7 @@ import opensim  # noqa: E402  (after the BLAS kernel choice)
 __all__ = [
     "FAITHFUL",
     "FAST",
+    "FAST_ADAPTIVE",
     "INTEGRATORS",
     "Integration",
     "ModelLoadError",
@@ -192,11 +193,16 @@ def _is_number(value) -> bool:
 
 #: the challenges' integration (bit-identical to the reference recordings)
 FAITHFUL = Integration()
-#: the preset of ``fast=True``: error-controlled explicit Euler at accuracy 1e-3, restarted after
-#: each change of excitation (the README's performance section gives speed and drift). Looser
-#: settings (Euler at 3e-3 or 1e-2, fixed 0.5-1 ms steps) are faster on random excitations but
-#: make the planar reflex gait fall or the state turn NaN.
-FAST = Integration(method="euler", accuracy=1e-3, restart=True)
+#: the integration of ``fast=True``: explicit Euler with fixed steps of 1/1300 s (13 per env step), no
+#: error control. Stable only with the fast model variants (``osim.models.variants.FAST_VARIANTS``:
+#: rigid short tendons, smoother friction); on the challenges' muscles it needs 0.5 ms or less.
+#: Larger steps (1/1200 s, 1 ms) make the planar reflex gait fall. The README's performance section gives
+#: speed and drift.
+FAST = Integration(method="euler", fixed_step=1 / 1300)
+#: the fast integration of the 2017 envs (``WalkEnv``, ``RunEnv``), whose muscles start each episode
+#: out of equilibrium: fixed steps turn them NaN, so error-controlled explicit Euler at 1e-3,
+#: restarted after each change of excitation
+FAST_ADAPTIVE = Integration(method="euler", accuracy=1e-3, restart=True)
 
 
 class ModelLoadError(ValueError):

@@ -3,7 +3,9 @@
 Speed figures belong to the benchmark (``osim-rl bench --compare``); tests
 check only what does not depend on the machine: options reach the Manager,
 the faithful default is untouched, restarts happen exactly when excitations
-change, and the planar reflex gait walks 10 s in fast mode.
+change, the fast model variants replace what they say with muscles that
+pull like the originals, every env runs in fast mode, and the planar reflex
+gait walks 10 s in fast mode.
 """
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ import numpy as np
 import pytest
 
 from osim.bench import compare_modes, random_workload
-from osim.env import L2RunEnv
+from osim.env import Arm2DEnv, L2RunEnv, ProstheticsEnv, RunEnv, WalkEnv
 from osim.env.l2m2019 import EXAMPLE_INIT_POSE, L2M2019Env
-from osim.models.variants import VARIANTS, check_variants
-from osim.simulator import FAITHFUL, FAST, INTEGRATORS, Integration
+from osim.models.variants import (FAST_VARIANTS, FRICTION_TRANSITION_FACTOR, SHORT_TENDON_RATIO, VARIANTS,
+                                  check_variants, thelen_fit)
+from osim.simulator import FAITHFUL, FAST, FAST_ADAPTIVE, INTEGRATORS, Integration, opensim
 
 
 def test_integration_validation():
@@ -42,6 +45,14 @@ def test_env_options_and_defaults():
     env.close()
     env = L2RunEnv(fast=True)
     assert env.fast and env.integration == FAST and env.sim.integration == FAST
+    assert env.model_variants == FAST_VARIANTS == ("rigid_short_tendons", "smooth_friction")
+    env.close()
+    env = L2RunEnv(fast=True, model_variants=())  # fast integration on the challenge model
+    assert env.integration == FAST and env.model_variants == ()
+    assert all(env.sim.model.getMuscles().get(i).getConcreteClassName() == "Thelen2003Muscle" for i in range(18))
+    env.close()
+    env = WalkEnv(fast=True)  # 2017 envs: fibres start out of equilibrium, error control needed
+    assert env.integration == FAST_ADAPTIVE and env.model_variants == FAST_VARIANTS
     env.close()
     env = L2RunEnv(fast=True, integration={"method": "rk3", "accuracy": 2e-3})  # explicit settings win
     assert env.sim.integration.method == "rk3" and env.sim.integrator_accuracy == 2e-3
@@ -141,3 +152,113 @@ def test_compare_modes_reports_drift_and_speedup():
     assert [r.mode for r in rows] == ["faithful", "fast"]
     assert rows[0].speedup == 1.0 and rows[0].pelvis_drift_mm == {"0.2s": 0.0}
     assert rows[1].speedup > 0 and rows[1].pelvis_drift_mm["0.2s"] >= 0
+
+
+# ------------------------------------------------------------ fast model variants
+def _muscles(model) -> list:
+    ms = model.getMuscles()
+    return [ms.get(i) for i in range(ms.getSize())]
+
+
+def _load(model_name: str, variants=()):
+    from osim.models import model_path
+    from osim.models.variants import apply_variants
+
+    model = opensim.Model(str(model_path(model_name)))
+    apply_variants(model, variants)
+    model.finalizeConnections()
+    return model
+
+
+@pytest.mark.parametrize("model_name", ["gait14dof22musc_planar", "arm2dof6musc"])
+def test_rigid_short_tendons_replaces_short_tendon_muscles_only(model_name):
+    original, fast = _load(model_name), _load(model_name, ["rigid_short_tendons"])
+    before, after = _muscles(original), _muscles(fast)
+    assert [m.getName() for m in before] == [m.getName() for m in after]  # same order: actions unchanged
+    replaced = 0
+    for old, new in zip(before, after):
+        short = old.getTendonSlackLength() <= SHORT_TENDON_RATIO * old.getOptimalFiberLength()
+        assert new.getConcreteClassName() == ("Millard2012EquilibriumMuscle" if short else "Thelen2003Muscle")
+        for getter in ("getMaxIsometricForce", "getOptimalFiberLength", "getTendonSlackLength",
+                       "getPennationAngleAtOptimalFiberLength", "getMaxContractionVelocity"):
+            assert getattr(new, getter)() == getattr(old, getter)(), (old.getName(), getter)
+        if short:
+            replaced += 1
+            millard = opensim.Millard2012EquilibriumMuscle.safeDownCast(new)
+            thelen = opensim.Thelen2003Muscle.safeDownCast(old)
+            assert millard.get_ignore_tendon_compliance() and not millard.get_ignore_activation_dynamics()
+            assert millard.get_activation_time_constant() == thelen.get_activation_time_constant()
+            assert millard.get_deactivation_time_constant() == thelen.get_deactivation_time_constant()
+            assert millard.get_minimum_activation() == thelen.get_minimum_activation()
+            assert new.getGeometryPath().getPathPointSet().getSize() == old.getGeometryPath().getPathPointSet().getSize()
+    assert replaced == (12 if model_name.startswith("gait") else 5)
+
+
+@pytest.mark.parametrize("params", [(0.45, 0.25, 1.4, 0.95, 5.0, 0.6), (0.45, 0.25, 1.4, 0.95, 9.0, 1.0),
+                                    (0.5, 0.3, 1.8, 0.95, 4.0, 0.6)])
+def test_thelen_fit_follows_the_thelen_curves(params):
+    k_active, af, flen, _thr, k_pe, e0 = params
+    fit = thelen_fit(*params)
+    assert fit["max_error"]["active_fl"] < 0.06 and fit["max_error"]["force_velocity"] < 0.06
+    assert fit["max_error"]["passive_fl"] < 0.03
+    # independent spot checks of the fitted OpenSim curves against Thelen's formulas
+    fl = opensim.ActiveForceLengthCurve(*fit["active_fl"])
+    for lce in (0.6, 0.8, 1.0, 1.3):
+        assert abs(fl.calcValue(lce) - np.exp(-(lce - 1) ** 2 / k_active)) < 0.06
+    fpe = opensim.FiberForceLengthCurve(*fit["passive_fl"])
+    assert fpe.calcValue(1.0) < 0.01 and abs(fpe.calcValue(1 + e0) - 1.0) < 1e-6
+    fv = opensim.ForceVelocityCurve(*fit["force_velocity"])
+    assert abs(fv.calcValue(0.0) - 1.0) < 0.02
+    half = 0.5  # Thelen at full activation: v = (f - 1) / (1 + f / af)  ->  f at v = -0.5
+    f_half = (1 - half) / (1 + half / af)
+    assert abs(fv.calcValue(-half) - f_half) < 0.06
+
+
+def _tendon_forces(model, activation: float) -> dict[str, float]:
+    state = model.initSystem()
+    for m in _muscles(model):
+        m.setActivation(state, activation)
+    model.equilibrateMuscles(state)
+    model.realizeDynamics(state)
+    return {m.getName(): m.getTendonForce(state) / m.getMaxIsometricForce() for m in _muscles(model)}
+
+
+@pytest.mark.parametrize("model_name", ["gait14dof22musc_planar", "arm2dof6musc"])
+def test_rigid_substitutes_pull_like_the_thelen_muscles(model_name):
+    """Default pose, muscles in equilibrium: each muscle's force (in F0) close to the original's.
+
+    Measured worst cases (README): 0.007 / 0.032 / 0.065 F0 at activation 0.2 / 0.6 / 1.0
+    (biceps femoris short head: pennated, and its tendon's stretch is gone).
+    """
+    original, fast = _load(model_name), _load(model_name, FAST_VARIANTS)
+    for activation, tolerance in ((0.2, 0.01), (0.6, 0.035), (1.0, 0.07)):
+        before, after = _tendon_forces(original, activation), _tendon_forces(fast, activation)
+        assert before.keys() == after.keys()
+        for name in before:
+            assert abs(before[name] - after[name]) < tolerance, (name, activation, before[name], after[name])
+        assert max(before.values()) > activation / 2  # the comparison is not between idle muscles
+
+
+def test_smooth_friction_scales_the_transition_velocity():
+    original, fast = _load("gait14dof22musc_planar"), _load("gait14dof22musc_planar", ["smooth_friction"])
+    contacts = [(opensim.HuntCrossleyForce.safeDownCast(a.getForceSet().get(n)),
+                 opensim.HuntCrossleyForce.safeDownCast(b.getForceSet().get(n))) for a, b in [(original, fast)]
+                for n in ("foot_r", "foot_l")]
+    for old, new in contacts:
+        assert new.getTransitionVelocity() == pytest.approx(old.getTransitionVelocity() * FRICTION_TRANSITION_FACTOR)
+        assert new.getStiffness() == old.getStiffness() and new.getDissipation() == old.getDissipation()
+
+
+@pytest.mark.parametrize("cls", [Arm2DEnv, L2RunEnv, ProstheticsEnv, L2M2019Env, WalkEnv, RunEnv])
+def test_every_env_runs_in_fast_mode(cls):
+    env = cls(fast=True)
+    env.reset(seed=3)
+    for a in random_workload(env.action_space.shape[0], 60, seed=3):
+        obs, reward, done, info = env.step(a)
+        assert "failure" not in info, (cls.__name__, env.istep, info)
+        assert np.isfinite(env.sim.state.getY().to_numpy()).all() and np.isfinite(reward)
+        if not isinstance(obs, dict):
+            assert np.isfinite(np.asarray(obs, dtype=float)).all()
+        if done:
+            env.reset(seed=4)
+    env.close()

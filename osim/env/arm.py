@@ -128,7 +128,7 @@ class Arm2DEnv(OsimEnv):
         raise_on_failure: bool = False,
         fast: bool = False,
         integration=None,
-        model_variants=(),
+        model_variants=None,
     ) -> None:
         self.obs_as_dict = _as_bool(obs_as_dict, "obs_as_dict")
         super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,

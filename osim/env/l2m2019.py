@@ -268,7 +268,7 @@ class L2M2019Env(OsimEnv):
         raise_on_failure: bool = False,
         fast: bool = False,
         integration=None,
-        model_variants=(),
+        model_variants=None,
     ) -> None:
         self.model = self._check_model(model)
         self.difficulty = self._check_difficulty(difficulty)

@@ -60,7 +60,7 @@ class L2RunEnv(OsimEnv):
     fall_height = 0.6
 
     def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None, *,
-                 fast: bool = False, integration=None, model_variants=()) -> None:
+                 fast: bool = False, integration=None, model_variants=None) -> None:
         super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
                          fast=fast, integration=integration, model_variants=model_variants)
 

@@ -213,7 +213,7 @@ class ProstheticsEnv(OsimEnv):
         prosthetic: bool = True,
         fast: bool = False,
         integration=None,
-        model_variants=(),
+        model_variants=None,
     ) -> None:
         self.model, self.prosthetic = _check_model(model, prosthetic)
         self.difficulty = _check_difficulty(difficulty)

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from osim.env.base import OsimEnv
+from osim.simulator import FAST_ADAPTIVE
 from osim.models.obstacles import ObstacleSet, add_obstacles
 from osim.models.terrain import GroundFriction, PlatformSet, add_platforms, height_at, spans
 
@@ -167,6 +168,8 @@ class RunEnv(OsimEnv):
     time_limit = 1000
     fall_height = 0.65
     equilibrate_muscles = False
+    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.simulator.FAST_ADAPTIVE)
+    fast_integration = FAST_ADAPTIVE
     scenario_keys = ("obstacles", "psoas", "terrain", "friction", "motor_noise", "strength")
     optional_scenario_keys = ("terrain", "friction", "motor_noise", "strength")
     difficulties = (0, 1, 2, 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from osim.env.base import OsimEnv
+from osim.simulator import FAST_ADAPTIVE
 
 __all__ = ["WalkEnv"]
 
@@ -63,6 +64,8 @@ class WalkEnv(OsimEnv):
     time_limit = 500
     fall_height = 0.7
     equilibrate_muscles = False
+    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.simulator.FAST_ADAPTIVE)
+    fast_integration = FAST_ADAPTIVE
     actions_are_activations = True
     initial_excitation = 0.0  # no excitation drives the muscles during a step
 
@@ -76,7 +79,7 @@ class WalkEnv(OsimEnv):
         *,
         fast: bool = False,
         integration=None,
-        model_variants=(),
+        model_variants=None,
     ) -> None:
         self.legacy_reward = bool(legacy_reward)
         self.zero_reset_obs = bool(zero_reset_obs)
