@@ -154,6 +154,15 @@ def test_compare_modes_reports_drift_and_speedup():
     assert rows[1].speedup > 0 and rows[1].pelvis_drift_mm["0.2s"] >= 0
 
 
+def test_compare_modes_goes_on_across_episodes():
+    """Speeds cover every step asked for; drift comes from the first episode only."""
+    rows = compare_modes("L2M2019Env", model="3D", steps=140, drift_at=(0.5, 1.3))  # random: falls at ~0.9 s
+    for r in rows:
+        assert r.steps == 140 and r.episodes >= 2 and 50 < r.first_episode_steps < 130 and not r.completed
+        assert np.isfinite(r.steps_per_s) and r.steps_per_s > 0
+    assert rows[1].pelvis_drift_mm["0.5s"] > 0 and np.isnan(rows[1].pelvis_drift_mm["1.3s"])
+
+
 # ------------------------------------------------------------ fast model variants
 def _muscles(model) -> list:
     ms = model.getMuscles()
