@@ -270,7 +270,8 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
             click.echo(f"\n{label}: {'mode':<9} {'steps/s':>8} {'speedup':>8} {'1st ep':>6} {'eps':>4} "
                        + " ".join(f"{'drift ' + k:>12}" for k in rows[0].pelvis_drift_mm))
             for m in rows:
-                click.echo(f"{'':<{len(label) + 1}} {m.mode:<9} {m.steps_per_s:>8.1f} {m.speedup:>8.2f} {m.first_episode_steps:>6} {m.episodes:>4} "
+                click.echo(f"{'':<{len(label) + 1}} {m.mode:<9} {m.steps_per_s:>8.1f} {m.speedup:>8.2f} "
+                           f"{m.first_episode_steps:>6} {m.episodes:>4} "
                            + " ".join(f"{v:>9.2f} mm" for v in m.pelvis_drift_mm.values()))
     if memory_resets:
         m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, fast=fast)

@@ -180,7 +180,7 @@ class OsimEnv:
         if not isinstance(fast, (bool, np.bool_)):
             raise TypeError(f"fast must be True or False, got {fast!r}")
         self.fast = bool(fast)
-        if integration is None and fast or (isinstance(integration, str) and integration == "fast"):
+        if (integration is None and fast) or (isinstance(integration, str) and integration == "fast"):
             integration = self.fast_integration
         self.integration = Integration.coerce(integration)
         from osim.models.variants import FAST_VARIANTS, check_variants

@@ -10,9 +10,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.simulator import FAST_ADAPTIVE
 from osim.models.obstacles import ObstacleSet, add_obstacles
 from osim.models.terrain import GroundFriction, PlatformSet, add_platforms, height_at, spans
+from osim.simulator import FAST_ADAPTIVE
 
 __all__ = ["RunEnv"]
 
