@@ -195,7 +195,8 @@ def _is_number(value) -> bool:
 FAITHFUL = Integration()
 #: the integration of ``fast=True``: explicit Euler with fixed steps of 1/1300 s (13 per env step), no
 #: error control. Stable only with the fast model variants (``osim.models.variants.FAST_VARIANTS``:
-#: rigid short tendons, smoother friction); on the challenges' muscles it needs 0.5 ms or less.
+#: rigid short tendons, smoother friction): on the challenges' muscles the planar reflex gait falls even with
+#: 0.5 ms steps, with rigid short tendons alone it needs 0.5 ms.
 #: Larger steps (1/1200 s, 1 ms) make the planar reflex gait fall. The README's performance section gives
 #: speed and drift.
 FAST = Integration(method="euler", fixed_step=1 / 1300)

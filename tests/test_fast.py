@@ -54,6 +54,9 @@ def test_env_options_and_defaults():
     env = WalkEnv(fast=True)  # 2017 envs: fibres start out of equilibrium, error control needed
     assert env.integration == FAST_ADAPTIVE and env.model_variants == FAST_VARIANTS
     env.close()
+    env = WalkEnv(integration="fast")  # the env's fast integration, on the challenge model
+    assert env.integration == FAST_ADAPTIVE and env.model_variants == () and not env.fast
+    env.close()
     env = L2RunEnv(fast=True, integration={"method": "rk3", "accuracy": 2e-3})  # explicit settings win
     assert env.sim.integration.method == "rk3" and env.sim.integrator_accuracy == 2e-3
     env.close()

@@ -123,7 +123,7 @@ class OsimEnv:
         :class:`~osim.simulator.SimulationError` instead, as the 2018/2019
         originals did (spec Q9).
     fast:
-        Opt-in fast mode, about 6x faster on the gait models: the
+        Opt-in fast mode, 4-6x faster on the 2018/2019 gait models: the
         :data:`~osim.simulator.FAST` integration (explicit Euler, fixed
         1/1300 s steps; :attr:`fast_integration`, error-controlled on the
         2017 envs) on the model with the variants of
@@ -137,6 +137,8 @@ class OsimEnv:
         Explicit integration settings (an :class:`~osim.simulator.Integration`,
         a dict of its fields such as ``{"method": "rk3", "accuracy": 1e-3,
         "restart": True}``, or ``"faithful"``/``"fast"``); wins over ``fast``.
+        ``"fast"`` is this env's :attr:`fast_integration` alone: the fast
+        model variants come with ``fast=True`` (or ``model_variants``).
         ``integrator_accuracy`` applies when it sets no accuracy.
     model_variants:
         Names of :data:`osim.models.variants.VARIANTS` applied to the model
