@@ -68,7 +68,7 @@ def _desc_error(leaves: dict, golden: dict, prefix: str, k: int | None) -> float
 #
 # OpenSim's bundled OpenBLAS (0.3.15) picks kernels per CPU, and the result
 # bits of the 14-dof models and the arm depend on them. The reference files
-# were recorded with its "SkylakeX" (AVX-512) kernels; osim.simulator pins
+# were recorded with its "SkylakeX" (AVX-512) kernels; osim.sim._opensim pins
 # them on AVX-512 CPUs unless OPENBLAS_CORETYPE is set. Where this process's
 # OpenSim still runs other kernels, the bit-for-bit checks run in a fresh
 # process with OPENBLAS_CORETYPE=SkylakeX; on CPUs without AVX-512 they skip.

@@ -199,7 +199,7 @@ def test_failed_step_ends_the_episode_cleanly(env, monkeypatch, as_dict):
 
 
 def test_raise_on_failure(monkeypatch):
-    from osim.simulator import SimulationError
+    from osim.sim import SimulationError
 
     e = Arm2DEnv(raise_on_failure=True)
     try:
@@ -296,7 +296,7 @@ def test_bad_actions_raise_clear_errors(env, action, error, match):
 
 def test_target_body_in_the_model(env):
     """Spec 8: body 'target' (mass 1e-4, inertia (1, 1, 1e-4)), green sphere r = 0.02, planar joint."""
-    from osim.simulator import opensim
+    from osim.sim import opensim
 
     model = env.sim.model
     body = model.getBodySet().get("target")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from osim.env.run import COURSE_PLATFORMS, HEIGHT_PROFILE, RunEnv
-from osim.models.terrain import box_mesh
+from osim.sim.edits.terrain import box_mesh
 
 FLAT = {"obstacles": [], "psoas": [1.0, 1.0]}
 

@@ -1,4 +1,4 @@
-"""Simulator failures end the episode cleanly (or raise, on request); reset recovers."""
+"""OpenSimPhysics failures end the episode cleanly (or raise, on request); reset recovers."""
 from __future__ import annotations
 
 import logging
@@ -9,7 +9,7 @@ import pytest
 
 import osim  # noqa: F401
 from osim.env import RunEnv
-from osim.simulator import SimulationError
+from osim.sim import SimulationError
 
 
 def _explode(env):

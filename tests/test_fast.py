@@ -17,11 +17,12 @@ from osim.env import Arm2DEnv, L2RunEnv, ProstheticsEnv, RunEnv, WalkEnv
 from osim.env.l2m2019 import EXAMPLE_INIT_POSE, L2M2019Env
 from osim.models.variants import (FAST_VARIANTS, FRICTION_TRANSITION_FACTOR, SHORT_TENDON_RATIO, VARIANTS,
                                   check_variants, thelen_fit)
-from osim.simulator import FAITHFUL, FAST, FAST_ADAPTIVE, INTEGRATORS, Integration, opensim
+from osim.sim import FAITHFUL, FAST, FAST_ADAPTIVE, INTEGRATORS, Integration, PhysicsSettings, opensim
+from osim.sim.settings import resolve_physics
 
 
 def test_integration_validation():
-    assert Integration.coerce(None) is FAITHFUL and Integration.coerce("fast") is FAST
+    assert Integration.coerce(None) is FAITHFUL
     assert Integration.coerce({"method": "rk3", "accuracy": 1e-3}) == Integration("rk3", 1e-3)
     with pytest.raises(ValueError, match="unknown integrator method 'rk9'; allowed: rk_merson"):
         Integration("rk9")
@@ -36,6 +37,24 @@ def test_integration_validation():
     with pytest.raises(TypeError, match="integration must be an Integration"):
         Integration.coerce(3)
     assert set(INTEGRATORS) >= {"rk_merson", "rk3", "euler"}
+
+
+def test_one_vocabulary_for_physics_presets():
+    """A preset name means the same wherever it is given: fast=True, physics="fast", integration="fast"."""
+    plain = resolve_physics()
+    assert plain == PhysicsSettings("faithful", FAITHFUL, ()) and not plain.fast
+    fast = resolve_physics("fast")
+    assert fast == resolve_physics(fast=True) == resolve_physics(integration="fast")
+    assert fast == PhysicsSettings("fast", FAST, FAST_VARIANTS) and fast.fast
+    assert resolve_physics("fast", fast_integration=FAST_ADAPTIVE).integration == FAST_ADAPTIVE
+    custom = resolve_physics("fast", integration={"method": "rk3"})
+    assert custom.preset == "custom" and custom.integration.method == "rk3" and custom.model_variants == FAST_VARIANTS
+    with pytest.raises(ValueError, match="fast=True contradicts physics='faithful'"):
+        resolve_physics("faithful", fast=True)
+    with pytest.raises(ValueError, match="name different presets"):
+        resolve_physics("faithful", integration="fast")
+    with pytest.raises(TypeError, match="named presets go to physics="):
+        Integration.coerce("fast")
 
 
 def test_env_options_and_defaults():
@@ -54,14 +73,17 @@ def test_env_options_and_defaults():
     env = WalkEnv(fast=True)  # 2017 envs: fibres start out of equilibrium, error control needed
     assert env.integration == FAST_ADAPTIVE and env.model_variants == FAST_VARIANTS
     env.close()
-    env = WalkEnv(integration="fast")  # the env's fast integration, on the challenge model
-    assert env.integration == FAST_ADAPTIVE and env.model_variants == () and not env.fast
+    env = WalkEnv(physics="fast", model_variants=())  # the env's fast integration, on the challenge model
+    assert env.integration == FAST_ADAPTIVE and env.model_variants == () and env.fast
+    assert env.physics_settings.preset == "custom"
     env.close()
     env = L2RunEnv(fast=True, integration={"method": "rk3", "accuracy": 2e-3})  # explicit settings win
     assert env.sim.integration.method == "rk3" and env.sim.integrator_accuracy == 2e-3
     env.close()
     with pytest.raises(TypeError, match="fast must be True or False"):
         L2RunEnv(fast="yes")
+    with pytest.raises(ValueError, match="unknown physics preset 'quick'; allowed: faithful, fast"):
+        L2RunEnv(physics="quick")
     with pytest.raises(ValueError, match="unknown model variants \\['nope'\\]; allowed: soft_contact"):
         L2RunEnv(model_variants=["nope"])
     with pytest.raises(TypeError, match="model_variants must be a list or tuple"):

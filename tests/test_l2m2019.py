@@ -15,7 +15,7 @@ from helpers import run_with_reference_blas, flatten_desc, load_golden, replay_g
 from osim.env.gym_api import GymnasiumEnv
 from osim.env.l2m2019 import ACT2MUS, ACTION_NAMES, EXAMPLE_INIT_POSE, INIT_POSE, MUSCLES, L2M2019Env
 from osim.env.target_field import n_targets_bound
-from osim.simulator import SimulationError
+from osim.sim import SimulationError
 
 GOLDEN = (
     "L2M2019Env_2D_d2_s11", "L2M2019Env_2D_d2_s12",

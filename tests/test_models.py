@@ -18,7 +18,7 @@ import pytest
 
 import osim.models as models
 from osim.models import MODEL_NAMES, build, model_path, write
-from osim.simulator import opensim
+from osim.sim import opensim
 
 REFERENCE = Path(__file__).parents[1].parent / "shared" / "reference"
 REFERENCE_FILES = {

@@ -43,9 +43,9 @@ def run10():
 
 def test_snippet_runs_as_written_without_display(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
-    import osim.simulator
+    import osim.sim.opensim_physics
 
-    monkeypatch.setattr(osim.simulator, "_visualizer_warned", False)
+    monkeypatch.setattr(osim.sim.opensim_physics, "_visualizer_warned", False)
     with pytest.warns(RuntimeWarning, match="no display"):
         env = RunEnv(visualize=True)
     observation = env.reset(difficulty=0)

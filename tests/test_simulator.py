@@ -6,14 +6,15 @@ import pytest
 
 from osim.env import OsimEnv
 from osim.models import model_path
-from osim.simulator import ModelLoadError, Simulator, set_log_level
+from osim.sim.bare import bare_steps
+from osim.sim import ModelLoadError, OpenSimPhysics, set_log_level
 
 GAIT9 = model_path("gait9dof18musc")
 
 
 @pytest.fixture(scope="module")
 def sim():
-    s = Simulator(GAIT9)
+    s = OpenSimPhysics(GAIT9)
     yield s
     s.close()
 
@@ -90,7 +91,7 @@ def test_bare_steps_give_the_env_trajectory():
         env.step(a)
         q_env.append(env.sim.state.getQ().to_numpy().copy())
     env.reset()
-    q_bare, seconds = env.sim.bare_steps(actions)
+    q_bare, seconds = bare_steps(env.sim, actions)
     np.testing.assert_array_equal(np.array(q_env), q_bare)
     assert seconds > 0 and env.istep == 12
     env.close()
@@ -108,14 +109,14 @@ def test_generic_osim_env_on_any_model():
 
 def test_missing_model_file(tmp_path):
     with pytest.raises(ModelLoadError, match="model file not found: .*nope.osim"):
-        Simulator(tmp_path / "nope.osim")
+        OpenSimPhysics(tmp_path / "nope.osim")
 
 
 def test_not_an_osim_file(tmp_path):
     bad = tmp_path / "bad.osim"
     bad.write_text("this is not xml")
     with pytest.raises(ModelLoadError, match="bad.osim is not an OpenSim model file"):
-        Simulator(bad)
+        OpenSimPhysics(bad)
 
 
 def test_broken_osim_xml(tmp_path):
@@ -123,19 +124,19 @@ def test_broken_osim_xml(tmp_path):
     broken = tmp_path / "broken.osim"
     broken.write_text(text[: len(text) // 2])
     with pytest.raises(ModelLoadError, match="broken.osim"):
-        Simulator(broken)
+        OpenSimPhysics(broken)
 
 
 def test_model_without_muscles(tmp_path):
     empty = tmp_path / "empty.osim"
     empty.write_text('<?xml version="1.0"?><OpenSimDocument Version="40000"><Model name="m"/></OpenSimDocument>')
     with pytest.raises(ModelLoadError, match="no muscles"):
-        Simulator(empty)
+        OpenSimPhysics(empty)
 
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="integrator_accuracy"):
-        Simulator(GAIT9, integrator_accuracy=0)
+        OpenSimPhysics(GAIT9, integrator_accuracy=0)
     with pytest.raises(ValueError, match="unknown OpenSim log level 'loud'"):
         set_log_level("loud")
     with pytest.raises(ValueError, match="unknown model"):
@@ -143,20 +144,20 @@ def test_bad_arguments():
 
 
 def test_visualize_without_display_warns_and_runs(monkeypatch):
-    import osim.simulator as simulator
+    import osim.sim.opensim_physics as simulator
 
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr(simulator, "_visualizer_warned", False)
     with pytest.warns(RuntimeWarning, match="no display"):
-        s = Simulator(GAIT9, visualize=True)
+        s = OpenSimPhysics(GAIT9, visualize=True)
     assert s.visualize is False
     s.step()
     s.close()
 
 
 def test_kinematic_accessors_equal_the_state_description():
-    sim = Simulator(model_path("gait14dof22musc"))
+    sim = OpenSimPhysics(model_path("gait14dof22musc"))
     sim.set_excitations(np.full(22, 0.4))
     for _ in range(5):
         sim.step()

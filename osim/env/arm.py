@@ -7,7 +7,8 @@ from typing import Mapping
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.models.arm_target import TARGET_BODY, TARGET_RADIUS, TargetHandle, add_target
+from osim.env.checks import check_flag
+from osim.sim.edits.target import TARGET_BODY, TARGET_RADIUS
 
 __all__ = ["Arm2DEnv"]
 
@@ -22,12 +23,6 @@ _OBS_MUSCLES = ("BIClong", "BICshort", "BRA", "TRIlat", "TRIlong", "TRImed")
 _THETA_RANGE = (0.0, 2.0 * math.pi / 3.0)
 _RADIUS_RANGE = (0.3, 0.65)
 _SHOULDER_HEIGHT = 0.8
-
-
-def _as_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class Arm2DEnv(OsimEnv):
@@ -86,7 +81,7 @@ class Arm2DEnv(OsimEnv):
     failed simulation step (OpenSim raises or the state turns NaN) ends the
     episode: ``done``, reward 0, the last observation returned and
     ``info["failure"]``; ``raise_on_failure=True`` raises
-    :class:`~osim.simulator.SimulationError` as the original did (Q9).
+    :class:`~osim.sim.errors.SimulationError` as the original did (Q9).
 
     The reset observation shows the episode's **new** target. The original
     computed it before drawing the target, so it showed the previous
@@ -118,6 +113,7 @@ class Arm2DEnv(OsimEnv):
     model_name = "arm2dof6musc"
     time_limit = 200
     scenario_keys = ("target",)
+    reset_options = ("random_target",)
 
     def __init__(
         self,
@@ -126,36 +122,29 @@ class Arm2DEnv(OsimEnv):
         report=None,
         obs_as_dict: bool = True,
         raise_on_failure: bool = False,
-        fast: bool = False,
-        integration=None,
-        model_variants=None,
+        **kwargs,
     ) -> None:
-        self.obs_as_dict = _as_bool(obs_as_dict, "obs_as_dict")
         super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
-                         raise_on_failure=raise_on_failure, fast=fast, integration=integration,
-                         model_variants=model_variants)
+                         raise_on_failure=raise_on_failure, obs_as_dict=obs_as_dict, **kwargs)
 
     # ---------------------------------------------------------------- model
-    def edit_model(self, model) -> None:
-        add_target(model)
+    def model_edits(self) -> dict:
+        return {"arm_target": {}}
 
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         sim = self.sim
         col = {name: k for k, name in enumerate(sim.coordinate_names)}
         # q/u/udot columns of: target tx, ty, shoulder, elbow
         self._target_cols = np.array([col["tx"], col["ty"]])
         self._joint_cols = np.array([col[_SHOULDER], col[_ELBOW]])
         self._muscle_order = np.array([sim.muscle_names.index(m) for m in _OBS_MUSCLES])
-        self._target_handle = TargetHandle(sim)
+        self._target_handle = sim.edit("arm_target")
         self._target = (0.0, 0.0)
 
     def get_observation_space_size(self) -> int:
         return 16
 
     # -------------------------------------------------------------- episodes
-    def _resolve_obs_as_dict(self, obs_as_dict) -> bool:
-        return self.obs_as_dict if obs_as_dict is None else _as_bool(obs_as_dict, "obs_as_dict")
-
     def reset(self, project: bool = True, seed: int | None = None, scenario: Mapping | None = None,
               obs_as_dict: bool | None = None, random_target: bool = True):
         """Start an episode; returns the state description (``obs_as_dict``) or the 16-value vector.
@@ -163,17 +152,17 @@ class Arm2DEnv(OsimEnv):
         ``obs_as_dict=None`` uses the constructor's choice (True by default).
         ``random_target=False`` keeps the previous episode's target.
         """
-        as_dict = self._resolve_obs_as_dict(obs_as_dict)
-        if not _as_bool(random_target, "random_target") and scenario is None and self.scenario:
-            scenario = self.scenario
-        self._begin_episode(seed, scenario)
-        # the dict form of this env is its state description: what project=False returns
-        return self._reset_physics(project and not as_dict)
+        return self._reset(project, seed, scenario, {"random_target": random_target}, obs_as_dict)
 
     def step(self, action, project: bool = True, obs_as_dict: bool | None = None):
         """One 10 ms step; returns ``[obs, reward, done, info]`` (obs as in :meth:`reset`)."""
-        as_dict = self._resolve_obs_as_dict(obs_as_dict)
-        return super().step(action, project=project and not as_dict)
+        return self._step(action, project, obs_as_dict)
+
+    def apply_options(self, options):
+        """``random_target=False`` replays the previous episode's target (a first episode draws one)."""
+        if not check_flag("random_target", options.get("random_target", True)) and self.scenario:
+            return self.scenario
+        return None
 
     def draw_scenario(self) -> dict:
         rng = self.py_random
@@ -229,10 +218,6 @@ class Arm2DEnv(OsimEnv):
         obs[8:14] = sim.muscle_activations()[self._muscle_order]
         obs[14:16] = sim.marker_position(_WRIST)[:2]
         return obs
-
-    def get_observation_dict(self) -> dict:
-        """The state description (3.0.11's dict observation for this env); includes ``body_pos["target"]``."""
-        return self.get_state_desc()
 
     def render_scene(self) -> dict:
         """The simulator's scene plus the forearm, the target (a green disc) and the wrist-target distance."""

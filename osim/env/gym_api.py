@@ -1,10 +1,11 @@
-"""The Gymnasium API for the osim-rl tasks.
+"""The Gymnasium API for the osim-rl tasks: a thin face over the episode loop.
 
-``gymnasium.make("osim/L2Run-v0")`` gives a :class:`GymnasiumEnv` wrapping the
-classic environment: the observation is the flat float64 vector, ``reset``
-takes ``seed`` and ``options={"scenario": S}``, falling *terminates* and the
-time limit *truncates*. Everything that changes the spaces or the task is a
-``make`` keyword, passed to the classic constructor.
+``gymnasium.make("osim/L2Run-v0")`` gives a :class:`GymnasiumEnv` that steps
+the task's :class:`~osim.env.episode.Episode` directly: the observation is
+the flat float64 vector (computed once per step), ``reset`` takes ``seed``
+and ``options={"scenario": S, ...the task's reset options}``, falling
+*terminates* and the time limit *truncates*. Everything that changes the
+spaces or the task is a ``make`` keyword, passed to the env's constructor.
 """
 from __future__ import annotations
 
@@ -63,27 +64,28 @@ class GymnasiumEnv(gym.Env):
         self.camera, self.width, self.height = camera, int(width), int(height)
         if render_mode == "human":
             kwargs["visualize"] = True
+        #: the task (with its classic face); its episode loop is what this env steps
         self.env = _resolve(env_class)(**kwargs)
+        self.episode = self.env.episode
         self.dict_in_info = bool(dict_in_info)
-        self.action_space = self.env.action_space
-        self.observation_space = self.env.observation_space
+        self.action_space = self.episode.action_space
+        self.observation_space = self.episode.observation_space
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         options = dict(options or {})
         scenario = options.pop("scenario", None)
-        obs = self.env.reset(seed=seed, scenario=scenario, **options)
-        info = {"scenario": self.env.scenario}
+        obs = self.episode.reset(seed=seed, scenario=scenario, options=options)
+        info = {"scenario": self.episode.scenario}
         if self.dict_in_info:
-            info["obs_dict"] = self.env.get_observation_dict()
-        return np.asarray(obs, dtype=np.float64), info
+            info["obs_dict"] = self.env.observation_dict(obs)
+        return obs, info
 
     def step(self, action):
-        obs, reward, _done, info = self.env.step(action)
-        terminated, truncated = self.env.terminated, self.env.truncated
+        obs, reward, terminated, truncated, info = self.episode.step(action)
         if self.dict_in_info:
-            info["obs_dict"] = self.env.get_observation_dict()
-        return np.asarray(obs, dtype=np.float64), float(reward), terminated, truncated, info
+            info["obs_dict"] = self.env.observation_dict(obs)
+        return obs, reward, terminated, truncated, info
 
     def render(self):
         """``rgb_array``: an (height, width, 3) uint8 image of the current state; ``human``: None."""
@@ -107,4 +109,4 @@ def make_env(env_class: str | type, **kwargs: Any) -> gym.Env:
     reports it.
     """
     env = GymnasiumEnv(env_class, **kwargs)
-    return gym.wrappers.TimeLimit(env, max_episode_steps=env.env.spec.timestep_limit)
+    return gym.wrappers.TimeLimit(env, max_episode_steps=env.episode.spec.timestep_limit)

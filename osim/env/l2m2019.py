@@ -10,9 +10,9 @@ from typing import Any, Mapping
 import numpy as np
 from gymnasium import spaces
 
-from osim.env.base import OsimEnv, validate_action
+from osim.env.base import OsimEnv
+from osim.env.checks import check_flag
 from osim.env.target_field import TargetField, n_targets_bound
-from osim.models import model_path
 
 __all__ = ["L2M2019Env", "INIT_POSE", "EXAMPLE_INIT_POSE", "INIT_POSE_FIELDS", "MUSCLES", "ACTION_NAMES",
            "ACT2MUS", "MODELS"]
@@ -237,7 +237,7 @@ class L2M2019Env(OsimEnv):
     A failed simulation step (OpenSim raises or the state turns NaN) ends the
     episode: ``done``, reward 0, the last good observation and
     ``info["failure"]``; ``raise_on_failure=True`` raises
-    :class:`~osim.simulator.SimulationError` as the original did (Q9).
+    :class:`~osim.sim.errors.SimulationError` as the original did (Q9).
 
     **Arguments.** ``L2M2019Env(visualize=False, integrator_accuracy=5e-5,
     difficulty=3, seed=None, report=None, model='3D', obs_as_dict=True,
@@ -254,6 +254,8 @@ class L2M2019Env(OsimEnv):
 
     model_name = MODELS["3D"]
     scenario_keys = ("targets",)
+    reset_options = ("init_pose",)
+    requires_reset = True
     fall_height = FALL_HEIGHT
 
     def __init__(
@@ -266,23 +268,33 @@ class L2M2019Env(OsimEnv):
         model: str = "3D",
         obs_as_dict: bool = True,
         raise_on_failure: bool = False,
-        fast: bool = False,
-        integration=None,
-        model_variants=None,
+        **kwargs,
     ) -> None:
-        self.model = self._check_model(model)
+        self.model_kind = self._check_model(model)
         self.difficulty = self._check_difficulty(difficulty)
         self.time_limit = self._time_limit_of(self.difficulty)
-        self.obs_as_dict = self._check_flag("obs_as_dict", obs_as_dict)
-        super().__init__(model_path(MODELS[self.model]), visualize=visualize,
-                         integrator_accuracy=integrator_accuracy, report=report, raise_on_failure=raise_on_failure,
-                         fast=fast, integration=integration, model_variants=model_variants)
-        # the field draws from the env's generator: seeding the env seeds the field
-        self._field = TargetField(self.difficulty, dt=DT, rng=self.np_random)
-        self._episode_ready = False
-        if seed is not None:
-            self.seed(seed)
+        self.init_pose = INIT_POSE.copy()
+        self._step_terms: dict | None = None
+        self._fresh_reads: dict | None = None
+        self._field: TargetField | None = None
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
+                         raise_on_failure=raise_on_failure, obs_as_dict=obs_as_dict, seed=seed, **kwargs)
         self._log_difficulty()
+
+    @property
+    def model(self) -> str:
+        """The classic name of :attr:`model_kind` ("3D" or "2D")."""
+        return self.model_kind
+
+    @property
+    def model_name(self) -> str:
+        """The built model simulated now (:data:`MODELS`)."""
+        return MODELS[self.model_kind]
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """The 22 action elements in the challenge's order (:data:`ACTION_NAMES`)."""
+        return ACTION_NAMES
 
     # ------------------------------------------------------------ arguments
     @staticmethod
@@ -306,12 +318,6 @@ class L2M2019Env(OsimEnv):
         if self.difficulty in (2, 3):
             _log.info("difficulty %d for Round %d", self.difficulty, self.difficulty - 1)
 
-    @staticmethod
-    def _check_flag(name: str, value) -> bool:
-        if not isinstance(value, (bool, np.bool_, int, np.integer)):
-            raise TypeError(f"{name} must be True or False, got {value!r}")
-        return bool(value)
-
     def _check_init_pose(self, init_pose) -> np.ndarray:
         if init_pose is None:
             return INIT_POSE.copy()
@@ -334,8 +340,11 @@ class L2M2019Env(OsimEnv):
         return pose
 
     # ---------------------------------------------------------------- model
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         sim = self.sim
+        if self._field is None:
+            # the field draws from the env's generator: seeding the env seeds the field
+            self._field = TargetField(self.difficulty, dt=DT, rng=self.np_random)
         mass, fmax, lopt = _model_constants()
         self.mass = mass
         self._mg = mass * G
@@ -361,12 +370,11 @@ class L2M2019Env(OsimEnv):
         model_name = self.model_path.stem
         self._locked = _locked_coordinates(model_name) if model_name in MODELS.values() else frozenset()
         self._free_coordinates = [c for c in sim.coordinate_names if c not in self._locked]
-        self._episode_ready = False
 
     def get_observation_space_size(self) -> int:
         return OBS_SIZE
 
-    def _make_observation_space(self) -> spaces.Box:
+    def make_observation_space(self) -> spaces.Box:
         low, high = _observation_bounds()
         return spaces.Box(low=low, high=high, dtype=np.float64)
 
@@ -378,20 +386,18 @@ class L2M2019Env(OsimEnv):
         """
         model = self._check_model(model)
         difficulty = self._check_difficulty(difficulty)
-        if model != self.model:
-            self.load_model(model_path(MODELS[model]))
-            self.model = model
+        if model != self.model_kind:
+            self.model_kind = model
+            self.load_model()
         self.set_difficulty(difficulty)
         if seed is not None:
             self.seed(seed)
-        self._episode_ready = False
 
     def set_difficulty(self, difficulty: int) -> None:
         """Set the difficulty (= target field version) and the time limit; call :meth:`reset` next."""
         self.difficulty = self._check_difficulty(difficulty)
-        self.time_limit = self._time_limit_of(self.difficulty)
-        self.spec.timestep_limit = self.time_limit
-        self._episode_ready = False
+        self.set_time_limit(self._time_limit_of(self.difficulty))
+        self.episode.ready = False
         self._log_difficulty()
 
     # -------------------------------------------------------------- scenario
@@ -437,11 +443,20 @@ class L2M2019Env(OsimEnv):
     # -------------------------------------------------------------- episodes
     def reset(self, project: bool = True, seed: int | None = None, init_pose=None,
               obs_as_dict: bool | None = None, scenario: Mapping | None = None):
-        """Start an episode (spec 7.2); the return type depends on ``project`` / ``obs_as_dict``."""
-        project = self._check_flag("project", project)
-        obs_as_dict = self.obs_as_dict if obs_as_dict is None else self._check_flag("obs_as_dict", obs_as_dict)
-        pose = self._check_init_pose(init_pose)
-        self._begin_episode(seed, scenario)
+        """Start an episode; the return type depends on ``project`` / ``obs_as_dict``."""
+        return self._reset(project, seed, scenario, {"init_pose": init_pose}, obs_as_dict)
+
+    def step(self, action, project: bool = True, obs_as_dict: bool | None = None):
+        """One 10 ms step; returns ``[obs, reward, done, info]``."""
+        return self._step(action, project, obs_as_dict)
+
+    def apply_options(self, options) -> None:
+        """``init_pose``: the 12 numbers of :data:`INIT_POSE_FIELDS` (None: :data:`INIT_POSE`)."""
+        self.init_pose = self._check_init_pose(options.get("init_pose"))
+
+    def initial_state(self):
+        """The pelvis and leg coordinates of :attr:`init_pose`; every free speed 0 but the pelvis's."""
+        pose = self.init_pose
         coordinates, speeds = {}, {}
         for name, index, sign in _POSE_COORDINATES:
             if name not in self._locked:
@@ -451,9 +466,7 @@ class L2M2019Env(OsimEnv):
         for name, index in (("pelvis_tx", 0), ("pelvis_tz", 1)):
             if name not in self._locked:
                 speeds[name] = pose[index]
-        self.init_pose = pose
-        vector = self._reset_physics(True, coordinates=coordinates, speeds=speeds)
-        return self._output(vector, project, obs_as_dict)
+        return coordinates, speeds
 
     def on_reset(self) -> None:
         self.t = 0.0
@@ -465,7 +478,8 @@ class L2M2019Env(OsimEnv):
         self._new_footstep = False
         self._contact = (True, True)
         self._target_flag = 0
-        self._episode_ready = True
+        self._step_terms = None
+        self._fresh_reads = None
         self._update_field()
 
     def _update_field(self) -> None:
@@ -496,55 +510,31 @@ class L2M2019Env(OsimEnv):
         self._contact = contact
 
     def _require_episode(self) -> None:
-        if not self._episode_ready:
+        if not self.episode.ready:
             raise RuntimeError("L2M2019Env: call reset() first (after construction, change_model or set_difficulty)")
 
-    def step(self, action, project: bool = True, obs_as_dict: bool | None = None):
-        """One 10 ms step (spec 7.3); returns ``[obs, reward, done, info]``."""
-        self._require_episode()
-        project = self._check_flag("project", project)
-        obs_as_dict = self.obs_as_dict if obs_as_dict is None else self._check_flag("obs_as_dict", obs_as_dict)
-        excitations = validate_action(action, len(ACTION_NAMES), ACTION_NAMES)
-        failure = self._advance(excitations)
-        if failure is not None:
-            return self._failed_step(failure, project, obs_as_dict)
+    def actuate(self, excitations: np.ndarray) -> None:
+        """Excitations in the challenge's order -> the model's muscles."""
+        self.sim.set_excitations(excitations[self._act2mus])
+
+    def after_step(self) -> None:
+        """The step's bookkeeping, in the original's order.
+
+        Accumulate effort, time and velocity deviation; settle this step's
+        reward terms (a footstep detected at the *previous* step pays them,
+        then the accumulators restart); advance the clock; detect footsteps;
+        update the target field (the observation shows the updated field).
+        """
         reads = self._read()
         self._accumulate(reads)
         due = self._footstep_due()
-        terms = self.reward_terms()
-        reward = self.reward(terms)
-        done = self._episode_end()
+        self._step_terms = self._terms_now(due)
         if due:
             self._del_t, self._del_v, self._effort_step = 0.0, np.zeros(2), 0.0
         self.t += DT
         self._update_footsteps(reads["foot_r"], reads["foot_l"])
         self._update_field()
-        vector = self._observation_vector(reads)
-        if self.report is not None:
-            self._write_report(excitations, reward, done, vector)
-        return [self._output(vector, project, obs_as_dict), reward, done, {"reward_terms": terms}]
-
-    def _output(self, vector: np.ndarray, project: bool, obs_as_dict: bool):
-        self._last_vector = vector
-        self._last_obs = self.get_state_desc() if not project else (
-            self._dict_from_vector(vector) if obs_as_dict else vector)
-        return self._last_obs
-
-    def _failed_step(self, why: str, project: bool, obs_as_dict: bool):
-        """A failed simulation step ends the episode: reward 0, the last good observation, ``info["failure"]``."""
-        self.terminated, self.truncated = True, False
-        if not project:
-            obs = copy.deepcopy(self._last_obs)
-        elif obs_as_dict:
-            obs = self._dict_from_vector(self._last_vector)
-        else:
-            obs = self._last_vector.copy()
-        return [obs, 0.0, True, {"failure": why, "reward_terms": {}}]
-
-    def actuate(self, excitations: np.ndarray) -> None:
-        """Excitations in the challenge's order -> the model's muscles (spec 7.3)."""
-        self._last_action = excitations
-        self.sim.set_excitations(excitations[self._act2mus])
+        self._fresh_reads = reads
 
     # ------------------------------------------------------------------ reward
     def _accumulate(self, reads: dict) -> None:
@@ -566,9 +556,14 @@ class L2M2019Env(OsimEnv):
         return self._new_footstep
 
     def reward_terms(self) -> dict[str, float]:
-        """This step's reward terms (spec 7.9); the accumulators are updated by :meth:`step`."""
+        """This step's reward terms (settled by :meth:`after_step`; before any step: as of now)."""
+        if self._step_terms is not None:
+            return self._step_terms
+        return self._terms_now(self._footstep_due())
+
+    def _terms_now(self, due: bool) -> dict[str, float]:
         terms = {"alive": R_ALIVE, "footstep": 0.0, "velocity": 0.0, "effort": 0.0, "bonus": 0.0, "target": 0.0}
-        if self._footstep_due():
+        if due:
             terms["footstep"] = W_STEP * self._del_t
             terms["velocity"] = -W_VEL[self.difficulty] * float(np.linalg.norm(self._del_v))
             terms["effort"] = -W_EFFORT * self._effort_step
@@ -630,15 +625,16 @@ class L2M2019Env(OsimEnv):
     def get_observation(self) -> np.ndarray:
         """The flat observation vector (339 float64 values, table in the class docstring)."""
         self._require_episode()
-        return self._observation_vector(self._read())
+        reads, self._fresh_reads = self._fresh_reads, None
+        return self._observation_vector(reads if reads is not None else self._read())
 
     def get_observation_clipped(self) -> np.ndarray:
         """:meth:`get_observation` clipped to the observation-space bounds."""
         return np.clip(self.get_observation(), self.observation_space.low, self.observation_space.high)
 
-    def get_observation_dict(self) -> dict:
-        """The observation dict (spec 7.5): a fresh dict of plain floats (``v_tgt_field`` an array)."""
-        return self._dict_from_vector(self.get_observation())
+    def observation_dict(self, observation: np.ndarray) -> dict:
+        """The observation dict of a vector: a fresh dict of plain floats (``v_tgt_field`` an array)."""
+        return self._dict_from_vector(observation)
 
     def _dict_from_vector(self, v: np.ndarray) -> dict:
         vals = v.tolist()
@@ -661,7 +657,7 @@ class L2M2019Env(OsimEnv):
     def get_state_desc(self) -> dict:
         """The state description (spec 2.4) plus ``v_tgt_field`` (a fresh dict; Q38)."""
         desc = dict(self.sim.state_desc())
-        if self._episode_ready:
+        if self.episode.ready:
             desc["v_tgt_field"] = self._v_tgt_field.copy()
         return desc
 

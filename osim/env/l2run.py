@@ -48,7 +48,10 @@ class L2RunEnv(OsimEnv):
     **Episode end.** Terminated when the pelvis origin drops below 0.6 m;
     truncated after 1000 steps (classic API: ``done`` for either).
 
-    **Arguments.** ``L2RunEnv(visualize=False, integrator_accuracy=5e-5, report=None)``;
+    **Arguments.** ``L2RunEnv(visualize=False, integrator_accuracy=5e-5, report=None, **kwargs)``
+    (keywords of :class:`~osim.env.base.OsimEnv`: ``physics``, ``fast``,
+    ``integration``, ``model_variants``, ``raise_on_failure``, ``seed``,
+    ``obs_as_dict``, ``time_limit``);
     ``reset(project=True, seed=None, scenario=None)`` (the original docs'
     ``difficulty`` is accepted and ignored with a warning, Q25);
     ``step(action, project=True)``. ``project=False`` returns the state
@@ -59,12 +62,10 @@ class L2RunEnv(OsimEnv):
     time_limit = 1000
     fall_height = 0.6
 
-    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None, *,
-                 fast: bool = False, integration=None, model_variants=None) -> None:
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
-                         fast=fast, integration=integration, model_variants=model_variants)
+    def __init__(self, visualize: bool = False, integrator_accuracy: float = 5e-5, report=None, **kwargs) -> None:
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report, **kwargs)
 
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         sim = self.sim
         col = {name: k for k, name in enumerate(sim.coordinate_names)}
         pelvis = [col[c] for c in _PELVIS_COORDS]
@@ -80,7 +81,7 @@ class L2RunEnv(OsimEnv):
     def reset(self, project: bool = True, seed: int | None = None, scenario=None, difficulty=None):
         if difficulty is not None:
             warn_ignored("difficulty", difficulty, "L2RunEnv", "it has no obstacles nor strength changes; use RunEnv")
-        return super().reset(project=project, seed=seed, scenario=scenario)
+        return self._reset(project, seed, scenario)
 
     def get_observation(self) -> np.ndarray:
         sim = self.sim

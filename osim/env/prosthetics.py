@@ -7,7 +7,7 @@ from typing import Mapping
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.models import model_path as _built_model_path
+from osim.env.checks import check_seed
 
 __all__ = ["ProstheticsEnv", "PROSTHETICS_MODELS", "DIFFICULTY_TIME_LIMITS"]
 
@@ -195,7 +195,7 @@ class ProstheticsEnv(OsimEnv):
     (see :class:`~osim.env.base.OsimEnv`; it crashed in the original, Q8).
     """
 
-    model_name = "gait14dof22musc_pros"
+    requires_reset = True
     time_limit = DIFFICULTY_TIME_LIMITS[0]
     fall_height = 0.6
     scenario_keys = ("target_vel",)
@@ -211,32 +211,29 @@ class ProstheticsEnv(OsimEnv):
         *,
         model: str = "3D",
         prosthetic: bool = True,
-        fast: bool = False,
-        integration=None,
-        model_variants=None,
+        **kwargs,
     ) -> None:
-        self.model, self.prosthetic = _check_model(model, prosthetic)
+        self.model_kind, self.prosthetic = _check_model(model, prosthetic)
         self.difficulty = _check_difficulty(difficulty)
-        if seed is not None:
-            self._check_seed(seed)
         self.time_limit = DIFFICULTY_TIME_LIMITS[self.difficulty]
-        self._episode_key = None  # what the running episode was reset for (None: no episode)
         self._targets = np.zeros((0, 3))
-        super().__init__(
-            model_path=_built_model_path(PROSTHETICS_MODELS[self.model, self.prosthetic]),
-            visualize=visualize,
-            integrator_accuracy=integrator_accuracy,
-            report=report,
-            fast=fast,
-            integration=integration,
-            model_variants=model_variants,
-        )
-        self.seed(seed)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
+                         seed=check_seed(seed), **kwargs)
+
+    @property
+    def model(self) -> str:
+        """The classic name of :attr:`model_kind` ("3D" or "2D")."""
+        return self.model_kind
+
+    @property
+    def model_name(self) -> str:
+        """The built model simulated now (:data:`PROSTHETICS_MODELS`)."""
+        return PROSTHETICS_MODELS[self.model_kind, self.prosthetic]
 
     # ---------------------------------------------------------------- model
     def get_model_key(self) -> str:
         """``"3D_pros"``, ``"3D"``, ``"2D_pros"`` or ``"2D"`` (the original's key of the loaded model)."""
-        return self.model + ("_pros" if self.prosthetic else "")
+        return self.model_kind + ("_pros" if self.prosthetic else "")
 
     def change_model(self, model: str = "3D", prosthetic: bool = True, difficulty: int = 0, seed: int | None = 0) -> None:
         """Select the model and difficulty and reseed; call :meth:`reset` next.
@@ -246,17 +243,12 @@ class ProstheticsEnv(OsimEnv):
         """
         model, prosthetic = _check_model(model, prosthetic)
         difficulty = _check_difficulty(difficulty)
-        if seed is not None:
-            self._check_seed(seed)
-        if (model, prosthetic) != (self.model, self.prosthetic):
-            self.model, self.prosthetic = model, prosthetic
-            self.load_model(_built_model_path(PROSTHETICS_MODELS[model, prosthetic]))
+        check_seed(seed)
+        if (model, prosthetic) != (self.model_kind, self.prosthetic):
+            self.model_kind, self.prosthetic = model, prosthetic
+            self.load_model()
         self.set_difficulty(difficulty)
         self.seed(seed)
-
-    def _check_seed(self, seed) -> None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
 
     def set_difficulty(self, difficulty: int) -> None:
         """Set the difficulty (0 or 1) and the time limit (``spec.timestep_limit``).
@@ -265,12 +257,11 @@ class ProstheticsEnv(OsimEnv):
         """
         difficulty = _check_difficulty(difficulty)
         self.difficulty = difficulty
-        self.time_limit = DIFFICULTY_TIME_LIMITS[difficulty]
-        self.spec.timestep_limit = self.time_limit
+        self.set_time_limit(DIFFICULTY_TIME_LIMITS[difficulty])
+        self.episode.ready = False
 
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         sim = self.sim
-        self._episode_key = None
         self._desc = self._desc_src = self._desc_difficulty = None
         col = {name: k for k, name in enumerate(sim.coordinate_names)}
         self._bodies = tuple(b for b in _VECTOR_BODIES if b in sim.body_names)
@@ -303,8 +294,7 @@ class ProstheticsEnv(OsimEnv):
         stream); ``scenario`` (``{"target_vel": rows}``) replays the targets
         of an earlier episode instead of drawing new ones.
         """
-        self._begin_episode(seed, scenario)
-        return self._reset_physics(project)
+        return self._reset(project, seed, scenario)
 
     def draw_scenario(self) -> dict:
         return {"target_vel": self._draw_targets(self.time_limit + 1, self.poisson_lambda).tolist()}
@@ -363,17 +353,7 @@ class ProstheticsEnv(OsimEnv):
 
     def on_reset(self) -> None:
         self._targets = np.array(self.scenario["target_vel"], dtype=np.float64).reshape(-1, 3)
-        self._episode_key = (self.difficulty, self.sim)
         self._desc = self._desc_src = None
-
-    def step(self, action, project: bool = True):
-        """Apply excitations for one 10 ms step; returns ``[obs, reward, done, info]``."""
-        if self._episode_key != (self.difficulty, self.sim):
-            raise RuntimeError(
-                "ProstheticsEnv: call reset() before step() (needed after construction, "
-                "change_model() and a change of difficulty)"
-            )
-        return super().step(action, project)
 
     # ---------------------------------------------------------------- task
     @property

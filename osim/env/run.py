@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
-import weakref
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.models.obstacles import ObstacleSet, add_obstacles
-from osim.models.terrain import GroundFriction, PlatformSet, add_platforms, height_at, spans
-from osim.simulator import FAST_ADAPTIVE
+from osim.sim.edits.terrain import height_at, spans
+from osim.sim.settings import FAST_ADAPTIVE
 
 __all__ = ["RunEnv"]
 
@@ -168,11 +164,12 @@ class RunEnv(OsimEnv):
     time_limit = 1000
     fall_height = 0.65
     equilibrate_muscles = False
-    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.simulator.FAST_ADAPTIVE)
+    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.sim.settings.FAST_ADAPTIVE)
     fast_integration = FAST_ADAPTIVE
     scenario_keys = ("obstacles", "psoas", "terrain", "friction", "motor_noise", "strength")
     optional_scenario_keys = ("terrain", "friction", "motor_noise", "strength")
     difficulties = (0, 1, 2, 3)
+    reset_options = ("difficulty", "platforms", "friction", "motor_noise", "weak_muscles")
 
     def __init__(
         self,
@@ -214,7 +211,6 @@ class RunEnv(OsimEnv):
             raise ValueError(f"platforms={wanted} needs max_platforms >= {wanted}, got {max_platforms}")
         #: platform slots of the model (grown on demand by a scenario or an option that needs more)
         self.max_platforms = max(slots, wanted)
-        self._mesh_dir: str | None = None
         self._noise_rng: np.random.RandomState | None = None
         self._noise_sd = 0.0
         super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report, **kwargs)
@@ -301,22 +297,21 @@ class RunEnv(OsimEnv):
         return offsets
 
     # ---------------------------------------------------------------- model
-    def edit_model(self, model) -> None:
-        add_obstacles(model, self.max_obstacles)
+    def model_edits(self) -> dict:
+        """Obstacle spheres, the ground's friction and, when wanted, platform slots."""
+        edits = {"obstacles": {"count": self.max_obstacles}, "ground_friction": {}}
         if self.max_platforms:
-            if self._mesh_dir is None:
-                self._mesh_dir = tempfile.mkdtemp(prefix="osim-terrain-")
-                self._mesh_cleanup = weakref.finalize(self, shutil.rmtree, self._mesh_dir, True)
-            add_platforms(model, self.max_platforms, self._mesh_dir)
+            edits["platforms"] = {"count": self.max_platforms}
+        return edits
 
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         sim = self.sim
         col = {name: k for k, name in enumerate(sim.coordinate_names)}
         self._pelvis_cols = np.array([col[c] for c in _PELVIS])
         self._joint_cols = np.array([col[c] for c in _JOINTS])
-        self._obstacles = ObstacleSet(sim, self.max_obstacles)
-        self._platforms = PlatformSet(sim, self.max_platforms, self._mesh_dir) if self.max_platforms else None
-        self._friction = GroundFriction(sim)
+        self._obstacles = sim.edit("obstacles")
+        self._platforms = sim.edit("platforms") if self.max_platforms else None
+        self._friction = sim.edit("ground_friction")
         self._terrain = np.zeros((0, 3))  # (x0, x1, height) of each platform of the episode
         if isinstance(self._course["weak_muscles"], tuple):
             self._check_muscles(self._course["weak_muscles"])
@@ -332,7 +327,7 @@ class RunEnv(OsimEnv):
         """Rebuild the model with more platform slots if an episode needs them (once; about a second)."""
         if n > self.max_platforms:
             self.max_platforms = max(n, COURSE_PLATFORMS)
-            self.load_model(self.model_path)
+            self.load_model()
 
     # -------------------------------------------------------------- episodes
     def reset(self, difficulty: int | None = None, seed: int | None = None, scenario: Mapping | None = None,
@@ -346,12 +341,17 @@ class RunEnv(OsimEnv):
         value. The Gymnasium face passes ``options={"difficulty": 3,
         "motor_noise": 0.1, ...}`` here.
         """
+        options = {"difficulty": difficulty, "platforms": platforms, "friction": friction,
+                   "motor_noise": motor_noise, "weak_muscles": weak_muscles}
+        return self._reset(project, seed, scenario, options)
+
+    def apply_options(self, options) -> None:
+        """The difficulty and course options of this reset (None or absent: keep the current value)."""
+        options = dict(options)
+        difficulty = options.pop("difficulty", None)
         if difficulty is not None:
             self.difficulty = self._check_difficulty(difficulty)
-        self._set_course_options(platforms=platforms, friction=friction, motor_noise=motor_noise,
-                                 weak_muscles=weak_muscles)
-        self._begin_episode(seed, scenario)
-        return self._reset_physics(project)
+        self._set_course_options(**options)
 
     def draw_scenario(self) -> dict:
         rng = self.np_random
@@ -482,9 +482,11 @@ class RunEnv(OsimEnv):
 
         ``last_action`` holds what was applied (with the noise).
         """
-        if self._noise_rng is not None:
-            action = np.clip(action + self._noise_rng.normal(0.0, self._noise_sd, len(action)), 0.0, 1.0)
+        if self._noise_rng is None:
+            return super().actuate(action)
+        action = np.clip(action + self._noise_rng.normal(0.0, self._noise_sd, len(action)), 0.0, 1.0)
         super().actuate(action)
+        return action
 
     def terrain_height(self, x) -> np.ndarray:
         """Height of the terrain (the platform top, 0 on the ground) at ground positions ``x`` (m)."""
@@ -532,11 +534,6 @@ class RunEnv(OsimEnv):
             scene["terrain"] = [{"x0": p[0], "x1": p[0] + p[1], "height": p[2], "friction": p[3]}
                                 for p in self.scenario["terrain"]]
         return scene
-
-    def close(self) -> None:
-        super().close()
-        if self._mesh_dir is not None:
-            self._mesh_cleanup()
 
     def ligament_forces(self) -> np.ndarray:
         """The generalized forces of the six joint-limit ligaments (N m)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from osim.env.base import OsimEnv
-from osim.simulator import FAST_ADAPTIVE
+from osim.sim.settings import FAST_ADAPTIVE
 
 __all__ = ["WalkEnv"]
 
@@ -64,7 +64,7 @@ class WalkEnv(OsimEnv):
     time_limit = 500
     fall_height = 0.7
     equilibrate_muscles = False
-    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.simulator.FAST_ADAPTIVE)
+    #: fixed Euler steps turn the unequilibrated fibres NaN (see osim.sim.settings.FAST_ADAPTIVE)
     fast_integration = FAST_ADAPTIVE
     actions_are_activations = True
     initial_excitation = 0.0  # no excitation drives the muscles during a step
@@ -76,17 +76,13 @@ class WalkEnv(OsimEnv):
         legacy_reward: bool = False,
         zero_reset_obs: bool = False,
         report=None,
-        *,
-        fast: bool = False,
-        integration=None,
-        model_variants=None,
+        **kwargs,
     ) -> None:
         self.legacy_reward = bool(legacy_reward)
         self.zero_reset_obs = bool(zero_reset_obs)
-        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report,
-                         fast=fast, integration=integration, model_variants=model_variants)
+        super().__init__(visualize=visualize, integrator_accuracy=integrator_accuracy, report=report, **kwargs)
 
-    def _on_model_loaded(self) -> None:
+    def on_model_loaded(self) -> None:
         col = {name: k for k, name in enumerate(self.sim.coordinate_names)}
         self._pelvis_cols = np.array([col[c] for c in _PELVIS])
         self._joint_cols = np.array([col[c] for c in _JOINTS])
@@ -96,7 +92,7 @@ class WalkEnv(OsimEnv):
         return 31
 
     def reset(self, project: bool = True, seed: int | None = None, scenario=None):
-        obs = super().reset(project=project, seed=seed, scenario=scenario)
+        obs = self._reset(project, seed, scenario)
         if project and self.zero_reset_obs:
             return np.zeros(31)
         return obs

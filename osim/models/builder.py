@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from osim.simulator import opensim
+from osim.sim._opensim import opensim
 
 from . import spec as S
 

@@ -31,7 +31,7 @@ how much and what each buys.
   Its curves differ from Thelen's: the planar reflex gait falls after ~1.5 s.
 
 With both fast variants the planar models integrate stably with fixed
-explicit-Euler steps of 1/1300 s (:data:`osim.simulator.FAST`); with
+explicit-Euler steps of 1/1300 s (:data:`osim.sim.settings.FAST`); with
 ``rigid_short_tendons`` alone they need 0.5 ms; with the original muscles
 the reflex gait falls even with 0.5 ms steps, and error control settles
 near 0.3 ms.
@@ -43,7 +43,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from osim.simulator import opensim
+from osim.sim._opensim import opensim
 
 __all__ = ["VARIANTS", "FAST_VARIANTS", "apply_variants", "check_variants", "soft_contact", "dgf_rigid_tendons",
            "rigid_short_tendons", "smooth_friction", "thelen_fit"]
@@ -215,7 +215,7 @@ VARIANTS: dict[str, Callable] = {
     "smooth_friction": smooth_friction,
 }
 
-#: the variants of ``fast=True`` (with :data:`osim.simulator.FAST`)
+#: the variants of ``fast=True`` (with :data:`osim.sim.settings.FAST`)
 FAST_VARIANTS: tuple[str, ...] = ("rigid_short_tendons", "smooth_friction")
 
 

@@ -35,8 +35,8 @@ from typing import Sequence
 
 import numpy as np
 
-from osim.models.obstacles import FOOT_SPHERES
-from osim.simulator import Simulator, opensim
+from osim.sim.edits.obstacles import FOOT_SPHERES
+from osim.sim._opensim import opensim
 
 __all__ = ["STIFFNESS", "DISSIPATION", "TRANSITION_VELOCITY", "WIDTH", "box_mesh", "write_obj",
            "add_platforms", "PlatformSet", "GroundFriction", "height_at", "spans", "GROUND_FORCES"]
@@ -173,7 +173,7 @@ def add_platforms(model, count: int, mesh_dir: str) -> None:
 class PlatformSet:
     """Handles to the platform slots of a simulator built with :func:`add_platforms`."""
 
-    def __init__(self, sim: Simulator, count: int, mesh_dir: str) -> None:
+    def __init__(self, sim, count: int, mesh_dir: str) -> None:
         self.sim, self.count, self.mesh_dir = sim, count, mesh_dir
         cset, fset = sim.model.getContactGeometrySet(), sim.model.getForceSet()
         self._meshes = [opensim.ContactMesh.safeDownCast(cset.get(f"platform{i}")) for i in range(count)]
@@ -217,6 +217,12 @@ class PlatformSet:
             self.sim.request_rebuild()
             self._cleanup()
 
+    def close(self) -> None:
+        """Remove the mesh directory (when the engine closes)."""
+        import shutil
+
+        shutil.rmtree(self.mesh_dir, ignore_errors=True)
+
     def _cleanup(self) -> None:
         """Remove mesh files no slot uses any more (they are read at the rebuild, not after)."""
         used = {os.path.basename(m.get_filename()) for m in self._meshes}
@@ -254,7 +260,7 @@ def height_at(platform_spans: np.ndarray, x) -> np.ndarray:
 class GroundFriction:
     """Friction coefficients of the model's foot-ground contact (``foot_r``, ``foot_l``)."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim) -> None:
         self.sim = sim
         fset = sim.model.getForceSet()
         self._forces = [opensim.HuntCrossleyForce.safeDownCast(fset.get(n)) for n in GROUND_FORCES

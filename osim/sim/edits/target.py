@@ -17,7 +17,7 @@ what reproduces the reference trajectories to the last bits.
 """
 from __future__ import annotations
 
-from osim.simulator import Simulator, opensim
+from osim.sim._opensim import opensim
 
 __all__ = [
     "TARGET_BODY",
@@ -65,7 +65,7 @@ def add_target(model) -> None:
 class TargetHandle:
     """Places the target of a simulator whose model went through :func:`add_target`."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim) -> None:
         joint = sim.model.getJointSet().get(TARGET_JOINT)
         self.sim = sim
         self._tx = joint.get_coordinates(1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from osim.simulator import Simulator, opensim
+from osim.sim._opensim import opensim
 
 __all__ = ["FOOT_SPHERES", "add_obstacles", "ObstacleSet"]
 
@@ -49,7 +49,7 @@ def add_obstacles(model, count: int) -> None:
 class ObstacleSet:
     """Handles to the obstacles of a simulator built with :func:`add_obstacles`."""
 
-    def __init__(self, sim: Simulator, count: int) -> None:
+    def __init__(self, sim, count: int) -> None:
         self.sim = sim
         self.count = count
         cset, fset = sim.model.getContactGeometrySet(), sim.model.getForceSet()

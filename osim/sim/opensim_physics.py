@@ -1,10 +1,10 @@
-"""Simulator wrapper: loads an OpenSim model, actuates its muscles and steps it.
+"""The OpenSim engine: loads an ``.osim`` model, actuates its muscles and steps it.
 
-This is the only module of osim-rl that imports ``opensim``. It knows nothing
-of rewards, observations or episodes: the environments in :mod:`osim.env`
-build those from the state read here.
+It knows nothing of rewards, observations or episodes: tasks
+(:mod:`osim.env`) read the state through the :class:`~osim.sim.physics.Physics`
+face it implements.
 
-Integration follows the 2018 challenge core (spec section 2.2): one
+The faithful integration is the 2018 challenge core's: one
 ``opensim.Manager`` per episode (Runge-Kutta-Merson, error-controlled), steps
 of 0.01 s integrated to the absolute time ``0.01 * istep``, excitations held
 by one ``opensim.Constant`` per muscle in a ``PrescribedController`` and
@@ -13,7 +13,7 @@ identical, bit for bit, to the reference recordings of the original
 environments, in every episode of a process:
 
 * before the Manager is initialised at reset, every excitation is set to 1.0
-  (what a fresh process of the original held; spec Q15);
+  (what a fresh process of the original held; docs/quirks.md, Q15);
 * after each integration the state is realised to the acceleration stage (the
   original did so to read its state dictionary, and the integrator's next step
   starts from those cached derivatives).
@@ -21,230 +21,48 @@ environments, in every episode of a process:
 Storage and analyses of the Manager are off: the trajectory is unchanged and
 the Manager no longer keeps every internal step of the episode in memory.
 
-That is the *faithful* integration (the default). :class:`Integration`
-describes others: another integrator method, accuracy or step size, and
-``restart=True``, which re-initialises the Manager's integrator (the same
-Manager, no rebuild) whenever the excitations changed, so that its first
-stage uses derivatives of the new excitations and its error control starts
-afresh. The faithful integration does not: the integrator starts each step
-from derivatives cached with the previous excitations. :data:`FAST` is the
-preset of the environments' ``fast=True``.
+Other :class:`~osim.sim.settings.Integration` settings choose another
+integrator method, accuracy or step size, and ``restart=True``, which
+re-initialises the Manager's integrator (the same Manager, no rebuild)
+whenever the excitations changed, so that its first stage uses derivatives
+of the new excitations and its error control starts afresh. The faithful
+integration does not: the integrator starts each step from derivatives
+cached with the previous excitations.
 """
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 import warnings
-from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from osim.sim._opensim import INTEGRATORS, display_available, load_model, opensim, user_stacklevel
+from osim.sim.errors import ModelLoadError, SimulationError
+from osim.sim.physics import Physics
+from osim.sim.settings import Integration
+from osim.sim.scene import build_scene
+from osim.sim.state_desc import build_state_desc
 
-def _pin_reference_blas_kernels() -> None:
-    """Make OpenSim's OpenBLAS use the kernels the reference recordings used.
-
-    OpenSim's bundled OpenBLAS (0.3.15) picks its "Zen" kernels on AVX-512
-    AMD CPUs; the challenges' reference trajectories were recorded with its
-    "SkylakeX" kernels. The two differ by an ulp in the constrained
-    accelerations of the 14-dof models, and that grows to O(1) within a dozen
-    steps. Same results on every AVX-512 machine matter more than the kernel
-    choice, so pin it; a user's own ``OPENBLAS_CORETYPE`` wins. Runs before
-    ``opensim`` is imported (OpenBLAS reads the variable when it loads).
-    """
-    if "OPENBLAS_CORETYPE" in os.environ or not sys.platform.startswith("linux"):
-        return
-    try:
-        with open("/proc/cpuinfo") as fh:
-            flags = next((line.split(":", 1)[1].split() for line in fh if line.startswith("flags")), [])
-    except OSError:
-        return
-    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
-        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
-
-
-_pin_reference_blas_kernels()
-
-import opensim  # noqa: E402  (after the BLAS kernel choice)
-
-__all__ = [
-    "FAITHFUL",
-    "FAST",
-    "FAST_ADAPTIVE",
-    "INTEGRATORS",
-    "Integration",
-    "ModelLoadError",
-    "SimulationError",
-    "Simulator",
-    "opensim",
-    "set_log_level",
-]
+__all__ = ["OpenSimPhysics"]
 
 _log = logging.getLogger(__name__)
-
-_LOG_LEVELS = ("off", "critical", "error", "warn", "info", "debug", "trace")
-
-
-def set_log_level(level: str) -> None:
-    """Set OpenSim's own log level (osim-rl sets ``"warn"`` at import).
-
-    OpenSim 4.6 logs several Info lines per integration call at its default
-    level; ``set_log_level("info")`` brings them back.
-    """
-    if level not in _LOG_LEVELS:
-        raise ValueError(f"unknown OpenSim log level {level!r}; allowed: {', '.join(_LOG_LEVELS)}")
-    opensim.Logger.setLevelString(level)
-
-
-set_log_level("warn")
-# OpenSim also writes every message to ./opensim.log by default: a library
-# must not litter its users' working directories.
-opensim.Logger.removeFileSink()
-
-
-#: integrator names of :class:`Integration` -> OpenSim ``Manager`` methods
-INTEGRATORS = {
-    "rk_merson": opensim.Manager.IntegratorMethod_RungeKuttaMerson,
-    "rk_feldberg": opensim.Manager.IntegratorMethod_RungeKuttaFeldberg,
-    "rk3": opensim.Manager.IntegratorMethod_RungeKutta3,
-    "rk2": opensim.Manager.IntegratorMethod_RungeKutta2,
-    "euler": opensim.Manager.IntegratorMethod_ExplicitEuler,
-    "semi_explicit_euler2": opensim.Manager.IntegratorMethod_SemiExplicitEuler2,
-    "verlet": opensim.Manager.IntegratorMethod_Verlet,
-    "cpodes": opensim.Manager.IntegratorMethod_CPodes,
-}
-
-
-@dataclass(frozen=True)
-class Integration:
-    """How the Manager integrates each 10 ms step.
-
-    ``method``: a name of :data:`INTEGRATORS` (``rk_merson``, the challenges'
-    error-controlled Runge-Kutta-Merson, by default); ``accuracy``: its
-    relative accuracy (None: the ``integrator_accuracy`` argument, 5e-5 in the
-    2018/2019 challenges); ``fixed_step``: take steps of exactly this many
-    seconds (no error control; should divide 0.01); ``min_step`` /
-    ``max_step``: bounds of the error-controlled step size; ``restart``:
-    re-initialise the integrator (same Manager) after each change of
-    excitation, so it neither starts from derivatives of the previous
-    excitations nor from the step size they allowed. The default
-    (:data:`FAITHFUL`) reproduces the challenges' trajectories bit for bit;
-    any other setting gives a different trajectory.
-    """
-
-    method: str = "rk_merson"
-    accuracy: float | None = None
-    fixed_step: float | None = None
-    min_step: float | None = None
-    max_step: float | None = None
-    restart: bool = False
-
-    def __post_init__(self) -> None:
-        if self.method not in INTEGRATORS:
-            raise ValueError(f"unknown integrator method {self.method!r}; allowed: {', '.join(INTEGRATORS)}")
-        if self.accuracy is not None and not (_is_number(self.accuracy) and 0 < self.accuracy < 1):
-            raise ValueError(f"integration accuracy must be a number in (0, 1) or None, got {self.accuracy!r}")
-        for name in ("fixed_step", "min_step", "max_step"):
-            value = getattr(self, name)
-            if value is not None and not (_is_number(value) and 0 < value <= 1):
-                raise ValueError(f"integration {name} must be a number of seconds in (0, 1] or None, got {value!r}")
-        if self.min_step is not None and self.max_step is not None and self.min_step > self.max_step:
-            raise ValueError(f"integration min_step {self.min_step} exceeds max_step {self.max_step}")
-        if not isinstance(self.restart, bool):
-            raise TypeError(f"integration restart must be True or False, got {self.restart!r}")
-
-    @classmethod
-    def coerce(cls, value: "Integration | Mapping[str, Any] | str | None") -> "Integration":
-        """An :class:`Integration` from itself, a dict of its fields, ``"faithful"``/``"fast"`` or None (faithful)."""
-        if value is None or value == "faithful":
-            return FAITHFUL
-        if value == "fast":
-            return FAST
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, Mapping):
-            unknown = set(value) - set(cls.__dataclass_fields__)
-            if unknown:
-                raise ValueError(f"unknown integration settings {sorted(unknown)}; "
-                                 f"allowed: {', '.join(cls.__dataclass_fields__)}")
-            return cls(**value)
-        raise TypeError(f"integration must be an Integration, a dict of its fields, 'faithful', 'fast' or None; "
-                        f"got {value!r}")
-
-    def replace(self, **changes) -> "Integration":
-        return replace(self, **changes)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def is_faithful(self) -> bool:
-        """True for the settings that reproduce the reference trajectories (given accuracy 5e-5)."""
-        return self == FAITHFUL or self == replace(FAITHFUL, accuracy=None)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
-        and bool(np.isfinite(value))
-
-
-#: the challenges' integration (bit-identical to the reference recordings)
-FAITHFUL = Integration()
-#: the integration of ``fast=True``: explicit Euler with fixed steps of 1/1300 s (13 per env step), no
-#: error control. Stable only with the fast model variants (``osim.models.variants.FAST_VARIANTS``:
-#: rigid short tendons, smoother friction): on the challenges' muscles the planar reflex gait falls even with
-#: 0.5 ms steps, with rigid short tendons alone it needs 0.5 ms.
-#: Larger steps (1/1200 s, 1 ms) make the planar reflex gait fall. The README's performance section gives
-#: speed and drift.
-FAST = Integration(method="euler", fixed_step=1 / 1300)
-#: the fast integration of the 2017 envs (``WalkEnv``, ``RunEnv``), whose muscles start each episode
-#: out of equilibrium: fixed steps turn them NaN, so error-controlled explicit Euler at 1e-3,
-#: restarted after each change of excitation
-FAST_ADAPTIVE = Integration(method="euler", accuracy=1e-3, restart=True)
-
-
-class ModelLoadError(ValueError):
-    """The model file is missing or OpenSim cannot load it."""
-
-
-class SimulationError(RuntimeError):
-    """OpenSim failed inside a step (e.g. the integrator could not advance)."""
-
 
 _visualizer_warned = False
 
 
-def _display_available() -> bool:
-    if sys.platform.startswith("linux"):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside osim."""
-    frame, level = sys._getframe(1), 1
-    package = str(Path(__file__).resolve().parent)
-    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _vec3(v) -> list[float]:
-    return [v.get(0), v.get(1), v.get(2)]
-
-
-class Simulator:
-    """One OpenSim model with one constant excitation per muscle.
+class OpenSimPhysics(Physics):
+    """One OpenSim model with one constant excitation per muscle: the reference engine.
 
     Parameters
     ----------
     model_path:
         Path of an ``.osim`` file.
     integrator_accuracy:
-        Accuracy of the Runge-Kutta-Merson integrator (the challenges used 5e-5).
+        Accuracy of the error-controlled integrator (the challenges used 5e-5).
     step_size:
         Simulated seconds per :meth:`step` (0.01 in every challenge).
     visualize:
@@ -255,18 +73,24 @@ class Simulator:
         envs did not (fibers start at 0.1 m).
     initial_excitation:
         The excitation every muscle holds when an episode's Manager is
-        initialised (1.0 reproduces the 2018+ references; spec Q15).
-    model_edit:
-        Called with the loaded ``opensim.Model`` before the system is built,
-        to add components (e.g. obstacles; see :mod:`osim.models.obstacles`).
+        initialised (1.0 reproduces the 2018+ references: it is what a fresh
+        process of the original held; docs/quirks.md, Q15).
+    edits:
+        Scenario edits to add to the model before its system is built, by
+        name with their parameters (``{"obstacles": {"count": 3}}``; see
+        :mod:`osim.sim.edits`); :meth:`edit` returns their handles.
+    model_variants:
+        Names of :data:`osim.models.variants.VARIANTS` applied after the edits.
     integration:
-        An :class:`Integration` (or a dict of its fields, ``"faithful"``,
-        ``"fast"``); None: the faithful integration. Its ``accuracy``, when
-        set, wins over ``integrator_accuracy``.
+        An :class:`~osim.sim.settings.Integration` (or a dict of its fields);
+        None: the faithful integration. Its ``accuracy``, when set, wins over
+        ``integrator_accuracy``.
 
     All component lookups (bodies, joints, coordinates, muscles, forces,
     markers) are resolved by name once, here.
     """
+
+    engine = "opensim"
 
     def __init__(
         self,
@@ -277,13 +101,16 @@ class Simulator:
         visualize: bool = False,
         equilibrate: bool = True,
         initial_excitation: float = 1.0,
-        model_edit: Callable[[Any], None] | None = None,
-        integration: "Integration | Mapping[str, Any] | str | None" = None,
+        edits: Mapping[str, Mapping[str, Any]] | None = None,
+        model_variants: Sequence[str] = (),
+        integration: "Integration | Mapping[str, Any] | None" = None,
     ) -> None:
         if not (isinstance(integrator_accuracy, (int, float)) and 0 < integrator_accuracy < 1):
             raise ValueError(f"integrator_accuracy must be a number in (0, 1), got {integrator_accuracy!r}")
         if not (isinstance(step_size, (int, float)) and step_size > 0):
             raise ValueError(f"step_size must be a positive number, got {step_size!r}")
+        from osim.sim.edits import add_edits, check_edits
+
         self.model_path = Path(model_path)
         self.integration = Integration.coerce(integration)
         if self.integration.accuracy is not None:
@@ -292,9 +119,14 @@ class Simulator:
         self.step_size = float(step_size)
         self.equilibrate = bool(equilibrate)
         self.initial_excitation = float(initial_excitation)
-        self.model = _load_model(self.model_path)
-        if model_edit is not None:
-            model_edit(self.model)
+        self.edits = check_edits(edits or {})
+        self.model_variants = tuple(model_variants)
+        self.model = load_model(self.model_path)
+        self._edit_resources = add_edits(self.model, self.edits)
+        if self.model_variants:
+            from osim.models.variants import apply_variants
+
+            apply_variants(self.model, self.model_variants)
         self.visualize = self._setup_visualizer(visualize)
         self._attach_controller()
         self._state = self.model.initSystem()
@@ -314,20 +146,31 @@ class Simulator:
         self.integrate_seconds = 0.0
         self.failed = False
         self.istep = 0
+        from osim.sim.edits import make_handles
+
+        self._edit_handles = make_handles(self, self.edits, self._edit_resources)
         self.reset()
+
+    def edit(self, name: str):
+        """The handle of the scenario edit ``name`` added at load (see :mod:`osim.sim.edits`)."""
+        try:
+            return self._edit_handles[name]
+        except KeyError:
+            added = ", ".join(self._edit_handles) or "none"
+            raise KeyError(f"this model has no {name!r} edit (added at load: {added})") from None
 
     # ------------------------------------------------------------------ setup
     def _setup_visualizer(self, visualize: bool) -> bool:
         global _visualizer_warned
         if not visualize:
             return False
-        if not _display_available():
+        if not display_available():
             if not _visualizer_warned:
                 warnings.warn(
                     "visualize=True but no display is available (DISPLAY is not set); "
                     "running headless. Use render_mode='rgb_array' for offscreen frames.",
                     RuntimeWarning,
-                    stacklevel=_user_stacklevel(),
+                    stacklevel=user_stacklevel(),
                 )
                 _visualizer_warned = True
             return False
@@ -670,141 +513,20 @@ class Simulator:
         return self._markers[name].getLocationInGround(self._state).to_numpy()
 
     def scene(self) -> dict:
-        """What a renderer draws, as plain data (see :mod:`osim.render`).
-
-        ``segments``: bones between the origins of the bodies each joint
-        connects; ``muscles``: each muscle's current path points in ground,
-        its activation and side (``r``/``l`` from its name); ``contacts``:
-        contact spheres (centre, radius) including obstacles; ``follow``: the
-        first body's origin (the pelvis).
-        """
-        s = self._state
-        pos = {name: tuple(float(v) for v in body.getPositionInGround(s).to_numpy())
-               for name, body in self._bodies.items()}
-        muscles = []
-        for name, mu in zip(self.muscle_names, self._muscles):
-            path = mu.getGeometryPath().getCurrentPath(s)
-            points = [tuple(float(v) for v in path.get(k).getLocationInGround(s).to_numpy())
-                      for k in range(path.getSize())]
-            side = "l" if name.endswith("_l") else "r"
-            muscles.append({"name": name, "points": points, "activation": float(mu.getActivation(s)), "side": side})
-        contacts = []
-        for sphere in self._spheres:
-            if sphere.getRadius() <= 1e-3:  # hidden placeholders (unused obstacles)
-                continue
-            centre = sphere.getFrame().findStationLocationInGround(s, sphere.get_location()).to_numpy()
-            contacts.append({"name": sphere.getName(), "center": tuple(float(v) for v in centre),
-                             "radius": float(sphere.getRadius())})
-        return {
-            "segments": [(pos[a], pos[b]) for a, b in self._bones],
-            "muscles": muscles,
-            "contacts": contacts,
-            "ground": {"height": 0.0},
-            "follow": pos[self.body_names[0]] if self.body_names else (0.0, 0.0, 0.0),
-        }
+        """What a renderer draws, as plain data (:func:`osim.sim.scene.build_scene`)."""
+        return build_scene(self)
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:
-        """The full state description of the challenges (spec section 2.4).
+        """The state description (keys in :mod:`osim.sim.state_desc`).
 
-        Keys ``joint_pos``, ``joint_vel``, ``joint_acc``, ``body_pos``,
-        ``body_vel``, ``body_acc``, ``body_pos_rot``, ``body_vel_rot``,
-        ``body_acc_rot``, ``forces``, ``muscles``, ``markers``, ``misc``; each
-        ordered as the model's sets. Built on demand (a few hundred binding
-        calls) and cached until the state changes; a fresh dict each time it
-        is rebuilt, plain Python floats and lists.
+        Built on demand (a few hundred binding calls) and cached until the
+        state changes; a fresh dict each time it is rebuilt.
         """
         if self._desc_cache is None:
-            self._desc_cache = self._build_state_desc()
+            self._desc_cache = build_state_desc(self)
         return self._desc_cache
 
-    def _build_state_desc(self) -> dict[str, Any]:
-        s = self._state
-        q, u, udot = self.q(), self.u(), self.udot()
-        col = {name: k for k, name in enumerate(self.coordinate_names)}
-        d: dict[str, Any] = {}
-        for key, arr in (("joint_pos", q), ("joint_vel", u), ("joint_acc", udot)):
-            d[key] = {
-                j: [float(arr[col[c]]) for c in cs] for j, cs in self.joint_coordinates.items()
-            }
-        for key in ("body_pos", "body_vel", "body_acc", "body_pos_rot", "body_vel_rot", "body_acc_rot"):
-            d[key] = {}
-        for name, body in self._bodies.items():
-            transform = body.getTransformInGround(s)
-            vel = body.getVelocityInGround(s)
-            acc = body.getAccelerationInGround(s)
-            d["body_pos"][name] = _vec3(transform.p())
-            d["body_vel"][name] = _vec3(vel.get(1))
-            d["body_acc"][name] = _vec3(acc.get(1))
-            d["body_pos_rot"][name] = _vec3(transform.R().convertRotationToBodyFixedXYZ())
-            d["body_vel_rot"][name] = _vec3(vel.get(0))
-            d["body_acc_rot"][name] = _vec3(acc.get(0))
-        d["forces"] = {name: self.force_record(name) for name in self.force_names}
-        d["muscles"] = {
-            name: {
-                "activation": mu.getActivation(s),
-                "fiber_length": mu.getFiberLength(s),
-                "fiber_velocity": mu.getFiberVelocity(s),
-                "fiber_force": mu.getFiberForce(s),
-            }
-            for name, mu in zip(self.muscle_names, self._muscles)
-        }
-        d["markers"] = {
-            name: {
-                "pos": _vec3(mk.getLocationInGround(s)),
-                "vel": _vec3(mk.getVelocityInGround(s)),
-                "acc": _vec3(mk.getAccelerationInGround(s)),
-            }
-            for name, mk in self._markers.items()
-        }
-        d["misc"] = {
-            "mass_center_pos": _vec3(self.model.calcMassCenterPosition(s)),
-            "mass_center_vel": _vec3(self.model.calcMassCenterVelocity(s)),
-            "mass_center_acc": _vec3(self.model.calcMassCenterAcceleration(s)),
-        }
-        return d
-
-    def bare_steps(self, actions: np.ndarray, activations: bool = False) -> tuple[np.ndarray, float]:
-        """Step the current episode with bare OpenSim calls: the speed baseline.
-
-        Per step only what produces the trajectory: write the excitations
-        (model order; or, with ``activations=True``, the activations into the
-        state), restart the integrator if the integration says so, integrate,
-        realise accelerations. No observation, reward or validation. Returns
-        the Q vector after every step and the seconds the loop took.
-        """
-        controls, muscles, model = self._controls, self._muscles, self.model
-        dt, restart, State = self.step_size, self._restart, opensim.State
-        actions = np.asarray(actions, dtype=np.float64)
-        q_out = np.empty((len(actions), self._state.getNQ()))
-        istep = self.istep
-        if activations and not self._integrating:
-            self.set_activations(actions[0])  # restart the Manager as set_activations does
-        manager = self._manager
-        previous, pending = self._excitations, self._excitations_changed
-        t0 = time.perf_counter()
-        state = self._state
-        for k, action in enumerate(actions):
-            if activations:
-                for mu, v in zip(muscles, action):
-                    mu.setActivation(state, float(v))
-                changed = True
-            else:
-                for f, v in zip(controls, action):
-                    f.setValue(float(v))
-                changed = pending or not np.array_equal(action, previous)
-                previous, pending = action, False
-            if restart and changed:
-                manager.initialize(State(state))
-            istep += 1
-            state = manager.integrate(dt * istep)
-            model.realizeAcceleration(state)
-            q_out[k] = state.getQ().to_numpy()
-        seconds = time.perf_counter() - t0
-        self._state, self.istep, self._integrating, self._desc_cache = state, istep, True, None
-        if not activations and len(actions):
-            self._excitations, self._excitations_changed = actions[-1].copy(), False
-        return q_out, seconds
 
     def close(self) -> None:
         """Release the Manager, state and model."""
@@ -815,22 +537,10 @@ class Simulator:
         self._muscles = []
         self._bodies = self._forces = self._markers = self._coords = {}
         self._brain = None
+        for handle in getattr(self, "_edit_handles", {}).values():
+            close = getattr(handle, "close", None)
+            if close is not None:
+                close()
+        self._edit_handles = {}
         self.model = None
 
-
-def _load_model(path: Path):
-    if not path.is_file():
-        raise ModelLoadError(f"model file not found: {path}")
-    try:
-        head = path.read_bytes()[:4096].lstrip()
-    except OSError as exc:
-        raise ModelLoadError(f"cannot read model file {path}: {exc}") from exc
-    if not head.startswith(b"<") or b"OpenSimDocument" not in head:
-        raise ModelLoadError(f"{path} is not an OpenSim model file (expected an <OpenSimDocument> XML file)")
-    try:
-        model = opensim.Model(str(path))
-    except Exception as exc:  # OpenSim raises RuntimeError with its parser message
-        raise ModelLoadError(f"OpenSim could not load {path}: {exc}") from exc
-    if model.getMuscles().getSize() == 0:
-        raise ModelLoadError(f"{path} has no muscles: osim-rl needs at least one muscle to actuate")
-    return model
