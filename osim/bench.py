@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from osim.sim.bare import bare_steps
+
 __all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "make_classic_env",
            "memory_growth", "random_workload", "rss_mb", "WORKLOADS"]
 
@@ -179,7 +181,7 @@ def _run_pair(api, bare, driver: _Driver, steps: int, seed: int):
                 if done:
                     break
             t_int += api.sim.integrate_seconds - integ0
-            q, t = bare.sim.bare_steps(np.array(received), activations=bare.actions_are_activations)
+            q, t = bare_steps(bare.sim, np.array(received), activations=bare.actions_are_activations)
             t_bare += t
             q_bare.append(q)
         if k < steps:

@@ -255,6 +255,10 @@ class OsimEnv(Task):
         return copy.deepcopy(self._last_out)
 
     # ------------------------------------------------------------ reads
+    def is_truncated(self) -> bool:
+        """True once the time limit (``spec.timestep_limit``) is reached."""
+        return self.sim.istep >= self.spec.timestep_limit
+
     def get_observation_dict(self) -> dict:
         """The challenge's dict observation (L2M2019Env: its observation dict; others: the state description)."""
         return self.observation_dict(self.get_observation())

@@ -527,8 +527,9 @@ class L2M2019Env(OsimEnv):
         """
         reads = self._read()
         self._accumulate(reads)
-        due = self._footstep_due()
-        self._step_terms = self._terms_now(due)
+        success = self._success()  # the fall test, once per step
+        due = self._footstep_due(success)
+        self._step_terms = self._terms_now(due, success)
         if due:
             self._del_t, self._del_v, self._effort_step = 0.0, np.zeros(2), 0.0
         self.t += DT
@@ -548,26 +549,28 @@ class L2M2019Env(OsimEnv):
         self._del_v = self._del_v + (np.array([vel[0], -vel[2]]) - np.array(v_tgt)) * DT
 
     def _success(self) -> bool:
-        return bool(not self.is_done() and self.sim.istep >= self.spec.timestep_limit)
+        """The time limit is reached without a fall (the fall is tested only then)."""
+        return bool(self.sim.istep >= self.spec.timestep_limit and not self.is_done())
 
-    def _footstep_due(self) -> bool:
+    def _footstep_due(self, success: bool) -> bool:
         if self.difficulty == 3:
-            return self._new_footstep or (self._success() and self.n_footsteps > 5)
+            return self._new_footstep or (success and self.n_footsteps > 5)
         return self._new_footstep
 
     def reward_terms(self) -> dict[str, float]:
         """This step's reward terms (settled by :meth:`after_step`; before any step: as of now)."""
         if self._step_terms is not None:
             return self._step_terms
-        return self._terms_now(self._footstep_due())
+        success = self._success()
+        return self._terms_now(self._footstep_due(success), success)
 
-    def _terms_now(self, due: bool) -> dict[str, float]:
+    def _terms_now(self, due: bool, success: bool) -> dict[str, float]:
         terms = {"alive": R_ALIVE, "footstep": 0.0, "velocity": 0.0, "effort": 0.0, "bonus": 0.0, "target": 0.0}
         if due:
             terms["footstep"] = W_STEP * self._del_t
             terms["velocity"] = -W_VEL[self.difficulty] * float(np.linalg.norm(self._del_v))
             terms["effort"] = -W_EFFORT * self._effort_step
-        if self.difficulty != 3 and self._success():
+        if self.difficulty != 3 and success:
             terms["bonus"] = SUCCESS_BONUS
         if self.difficulty == 3 and self._target_flag:
             terms["target"] = TARGET_BONUS

@@ -256,9 +256,10 @@ class ProstheticsEnv(OsimEnv):
         Changing it ends the running episode: call :meth:`reset` next.
         """
         difficulty = _check_difficulty(difficulty)
+        if difficulty != self.difficulty:
+            self.episode.ready = False
         self.difficulty = difficulty
         self.set_time_limit(DIFFICULTY_TIME_LIMITS[difficulty])
-        self.episode.ready = False
 
     def on_model_loaded(self) -> None:
         sim = self.sim
