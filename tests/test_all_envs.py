@@ -1,7 +1,7 @@
 """One suite over every registered environment (Gymnasium face and classic face).
 
 Determinism, input fuzzing, reward terms, fresh observations, vector envs.
-Each env's own test file covers its spec (observations, rewards, golden data).
+Each env's own test file covers its documented behaviour (observations, rewards, golden data).
 """
 from __future__ import annotations
 

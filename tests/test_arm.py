@@ -1,4 +1,4 @@
-"""Arm2DEnv: reference trajectories, spec numbers (8, 13.4, Q56), observation layout, API."""
+"""Arm2DEnv: reference trajectories, reference numbers of the 3.0.11 original, observation layout, API."""
 from __future__ import annotations
 
 import copy
@@ -15,7 +15,7 @@ from osim.env.gym_api import GymnasiumEnv
 
 GOLDEN = ("Arm2DEnv_s11", "Arm2DEnv_s12")
 TOL = 1e-8
-SEED0_TARGET = (-0.11106147622935555, 0.24573346164507448)  # spec 13.4
+SEED0_TARGET = (-0.11106147622935555, 0.24573346164507448)  # what random.seed(0) made the original draw
 
 def golden_scenario(golden: dict) -> dict:
     """The file's target (the observation's first two values) as a scenario."""
@@ -90,13 +90,13 @@ def test_state_description_leaves_match_golden(env, reference):
     assert leaves["joint_pos/target-joint"].tolist() == [0.0, x, y]
 
 
-# ------------------------------------------------------------- spec numbers
+# -------------------------------------------------------- reference numbers
 def test_seed_0_target_reset_vector_and_first_reward(env):
-    """Spec 13.4: seed 0 target, reset vector, reward 0.98983 after one step of 0.1 excitations."""
+    """The original (3.0.11, OpenSim 4.6): seed 0 target, reset vector, reward 0.98983 after one step of 0.1."""
     obs = env.reset(seed=0, obs_as_dict=False)
     assert env.scenario == {"target": list(SEED0_TARGET)} and env.target == SEED0_TARGET
     assert obs.shape == (16,) and obs.dtype == np.float64
-    # Q56: the reset observation shows the new target (the original showed the previous one)
+    # the reset observation shows the new target (the original showed the previous one; docs/quirks.md, Q56)
     assert tuple(obs[0:2]) == SEED0_TARGET
     expected = [0, 0, -2.644, 0, 0, 11.4977] + [0.05] * 6 + [-0.0125, 0.267]
     np.testing.assert_allclose(np.round(obs[2:], 4), expected, atol=1e-12)
@@ -150,7 +150,7 @@ def test_observation_layout_matches_state(env):
         assert obs[i] == value, (i, path)
     assert obs[0:2].tolist() == env.scenario["target"]
     doc = Arm2DEnv.__doc__
-    assert "16 float64 values" in doc and "14, 15" in doc and "2.1.5" in doc and "Q56" in doc
+    assert "16 float64 values" in doc and "14, 15" in doc and "2.1.5" in doc and "previous" in doc
 
 
 def test_reward_is_one_minus_squared_distance(env, monkeypatch):
@@ -214,7 +214,7 @@ def test_raise_on_failure(monkeypatch):
 
 # ------------------------------------------------------------------ the API
 def test_dict_observation_is_the_classic_default(env):
-    """Q51: like 3.0.11, reset/step return the state description unless obs_as_dict=False."""
+    """Like 3.0.11, reset/step return the state description unless obs_as_dict=False."""
     desc = env.reset(seed=1)
     assert isinstance(desc, dict) and desc is env.get_state_desc() is env.get_observation_dict()
     assert desc["body_pos"]["target"][:2] == env.scenario["target"]
@@ -295,7 +295,7 @@ def test_bad_actions_raise_clear_errors(env, action, error, match):
 
 
 def test_target_body_in_the_model(env):
-    """Spec 8: body 'target' (mass 1e-4, inertia (1, 1, 1e-4)), green sphere r = 0.02, planar joint."""
+    """As the 2019 original: body 'target' (mass 1e-4, inertia (1, 1, 1e-4)), green sphere r = 0.02, planar joint."""
     from osim.sim import opensim
 
     model = env.sim.model

@@ -1,10 +1,12 @@
 """Tests of the reflex-based locomotion controller (osim/control/).
 
-Spec: environments.md section 9 (structure 9.1, sensors 9.2, phase state
-machine 9.3, stimulation laws 9.4, parameters 9.5, output 9.6), the
-observation dict of section 7.5, and quirk Q55. The controller cannot be run
-on the environment here, so the laws are checked against hand arithmetic from
-the spec's formulas on synthetic observation dicts.
+What is checked: the structure (supraspinal and spinal layers), the sensors
+read from the L2M2019Env observation dict, the phase state machine, the
+stimulation laws, the parameter table and the output, including the 2019
+original's oddities that are kept on purpose (docs/quirks.md, Q55). The
+controller cannot be run on the environment here, so the laws are checked
+against hand arithmetic from the 2019 controller's formulas on synthetic
+observation dicts.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ L = {m: 11 + i for i, m in enumerate(MUSCLES)}  # left-leg action index
 
 # --------------------------------------------------------------- helpers
 def standing_obs(load_r: float = 0.684, load_l: float = 0.684) -> dict:
-    """An L2M2019 observation dict (spec 7.5) of a quiet standing pose, every key present."""
+    """An L2M2019Env observation dict (obs_as_dict=True) of a quiet standing pose, every key present."""
 
     def leg(load):
         d = {
@@ -214,7 +216,7 @@ def test_parameter_table():
     assert len(PARAMS) == 46
     assert [p.index for p in PARAMS] == list(range(46))
     assert PARAM_BOUNDS.shape == (46, 2)
-    assert tuple(PARAM_BOUNDS[45]) == (0.0, 3.0)  # Q55: missing in the original
+    assert tuple(PARAM_BOUNDS[45]) == (0.0, 3.0)  # missing in the original's bounds list
     assert tuple(PARAM_BOUNDS[5]) == (-6.0, 4 / 3)
     assert tuple(PARAM_BOUNDS[0]) == (0.0, 6.0)
     assert param_index("BFSH_8_PG") == 29 and param_index("HAD_6_PG") == 45
@@ -387,7 +389,7 @@ def test_swing_init_uses_alpha_minus_target():
 
 # ------------------------------------------------------ stimulation laws
 def _gains(p):
-    """Control parameters from raw values by the spec's table (9.5), independent of the implementation."""
+    """Control parameters from raw values (cp = p*scale + offset, by hand), independent of the implementation."""
     return {
         "theta_tgt": p[0] * 10 * DEG, "c0": (p[1] * 20 + 55) * DEG, "cv": p[2] * 2 * DEG,
         "alpha_delta": p[3] * 5 * DEG, "knee_sw_tgt": (p[4] * 20 + 120) * DEG,
@@ -491,7 +493,7 @@ def test_swing_laws_by_hand():
 
 
 def test_bfsh_m8_quirk():
-    """BFSH M8: [G8(phi_dot_knee - knee_off_st) * G8(alpha - alpha_tgt)]+, G8 = BFSH_8_DG twice (Q55)."""
+    """BFSH M8: [G8(phi_dot_knee - knee_off_st) * G8(alpha - alpha_tgt)]+, G8 = BFSH_8_DG twice (as the original)."""
     obs = standing_obs(0.8, 0.0)
     l = obs["l_leg"]
     l["joint"]["knee"] = -50 * DEG  # beyond knee_sw_tgt: flex_knee -> hold_knee at once
@@ -605,7 +607,7 @@ def test_3d_hab_had_by_hand():
     d = 0.05 - theta_tgt_f
     assert a[R["HAB"]] == pytest.approx(clip(0.8 * pos(-10 * P3D[40] * d - 1 * P3D[41] * 0.0)), abs=1e-12)
     assert a[R["HAD"]] == pytest.approx(clip(0.8 * pos(2 * P3D[43] * d + 0.3 * P3D[44] * 0.0)), abs=1e-12)
-    # left leg (s = -1), swing: alpha_f = pi/2 - hip-abduction rate (Q55)
+    # left leg (s = -1), swing: alpha_f = pi/2 - hip-abduction rate (the original's rate, kept)
     alpha_tgt_f = c0_f + (-1) * cv_f * 0.2 - (-1) * 0.05
     alpha_f = math.pi / 2 - 0.0
     assert a[L["HAB"]] == pytest.approx(clip(pos(2 * P3D[42] * (alpha_f - alpha_tgt_f))), abs=1e-12)
@@ -619,7 +621,7 @@ def test_3d_hab_had_by_hand():
 def test_3d_alpha_f_uses_abduction_rate():
     obs = _crafted_obs()
     a = ReflexController("3D", params=P3D).update(obs)
-    obs["l_leg"]["joint"]["hip_abd"] = 0.3  # the angle is ignored (Q55) ...
+    obs["l_leg"]["joint"]["hip_abd"] = 0.3  # the angle is ignored (as in the original) ...
     assert np.array_equal(ReflexController("3D", params=P3D).update(obs), a)
     obs["l_leg"]["d_joint"]["hip_abd"] = 0.3  # ... the rate is used
     b = ReflexController("3D", params=P3D).update(obs)

@@ -21,7 +21,7 @@ def test_ids_registered_with_their_time_limit(env_id):
 
 
 # The observation bounds are (-inf, inf) where the original's were meaningless
-# (spec Q1); the checker notes it, which is not a failure.
+# (it declared low = high = 0); the checker notes it, which is not a failure.
 @pytest.mark.filterwarnings("ignore:.*Box observation space (minimum|maximum) value is.*infinity:UserWarning")
 @pytest.mark.parametrize("env_id", IDS)
 def test_env_checker_passes(env_id):

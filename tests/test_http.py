@@ -427,7 +427,7 @@ def test_example_config_parses(tmp_path):
     assert config.server.database == example_config_path().parent / "eval.sqlite3"
     assert set(config.envs) >= {"L2M2019Env", "ProstheticsEnv", "Run"}
     assert config.envs["Run"].env_class == "RunEnv" and config.envs["Run"].max_steps == 1000
-    assert config.envs["L2M2019Env"].max_steps is None  # the env's own time limit (Q50)
+    assert config.envs["L2M2019Env"].max_steps is None  # the env's own time limit (not a fixed 1000)
     assert all(t.name for t in config.tokens.values())
 
 
@@ -465,7 +465,7 @@ def test_config_file_errors(tmp_path):
 
 # ------------------------------------------------------------------ client
 def test_zero_score_is_a_score(monkeypatch):
-    # Q57: the original client reported an error when the total reward was exactly 0
+    # the original client reported an error when the total reward was exactly 0 (docs/quirks.md, Q57)
     client = Client("http://127.0.0.1:9")
     client.instance_id = "x"
     calls = []

@@ -1,4 +1,4 @@
-"""L2M2019Env: reference trajectories, spec numbers (7, 13.3-13.5), observation layout, rewards, API."""
+"""L2M2019Env: reference trajectories, reference numbers of the 3.0.11 original, observation layout, rewards, API."""
 from __future__ import annotations
 
 import csv
@@ -132,9 +132,9 @@ def env2d():
     e.close()
 
 
-# --------------------------------------------------------------- spec numbers
+# ---------------------------------------------------------- reference numbers
 def test_reset_observation_matches_spec(env):
-    """Spec 13.4: 3D, default INIT_POSE."""
+    """The reset observation of the original osim-rl run on OpenSim 4.6: 3D, default INIT_POSE."""
     obs = env.reset(seed=0)
     p = obs["pelvis"]
     assert (p["height"], p["pitch"], p["roll"]) == (pytest.approx(0.94, abs=1e-12), 0.0, 0.0)
@@ -151,7 +151,7 @@ def test_reset_observation_matches_spec(env):
 
 
 def test_zero_excitations_fall_at_step_93():
-    """Spec 13.5: zero excitations, 3D, difficulty 2, seed 1: falls at step 93, return 9.3."""
+    """As the original: zero excitations, 3D, difficulty 2, seed 1: falls at step 93, return 9.3."""
     e = L2M2019Env(difficulty=2, seed=1)
     e.reset()
     rewards, done = [], False
@@ -195,7 +195,7 @@ def test_seed_semantics(env):
     assert env.scenario != s7
     assert np.array_equal(a, env.reset(seed=7, obs_as_dict=False)) and env.scenario == s7
     assert not np.array_equal(a, b)
-    env.reset(seed=0)  # 0 is a seed (the original treated it as "no seed", Q6)
+    env.reset(seed=0)  # 0 is a seed (the original treated it as "no seed")
     s0 = env.scenario
     env.reset(seed=0)
     assert env.scenario == s0 != s7
@@ -293,7 +293,7 @@ def test_bad_init_pose(env, pose, error, match):
 
 
 def test_init_pose_mapping(env, env2d):
-    """Spec 7.2 table; locked coordinates (2D) keep their defaults (Q49)."""
+    """Each init_pose value goes to its coordinate with its sign; locked coordinates (2D) keep their defaults."""
     pose = np.array([1.2, 0.3, 0.91, 0.1, 0.05, -0.2, -0.3, 0.15, 0.07, 0.25, -0.4, -0.1])
     env.change_model(difficulty=2)
     obs = env.reset(init_pose=pose)
@@ -323,7 +323,7 @@ def test_init_pose_mapping(env, env2d):
 
 # ------------------------------------------------------------------ actions
 def test_action_permutation_from_names(env):
-    """Spec 7.3: model muscle k takes challenge element ACT2MUS[k]."""
+    """As the original: model muscle k takes challenge element ACT2MUS[k]."""
     assert ACT2MUS == (0, 1, 4, 7, 3, 2, 5, 6, 8, 9, 10, 11, 12, 15, 18, 14, 13, 16, 17, 19, 20, 21)
     abbreviation = {"abd": "HAB", "add": "HAD", "iliopsoas": "HFL", "glut_max": "GLU", "hamstrings": "HAM",
                     "rect_fem": "RF", "vasti": "VAS", "bifemsh": "BFSH", "gastroc": "GAS", "soleus": "SOL",
@@ -353,7 +353,7 @@ def test_bad_actions(env, action, error, match):
 
 # ------------------------------------------------------------- observation
 def _expected_vector(desc: dict, fmax: dict, lopt: dict) -> np.ndarray:
-    """The 339 values from the state description and the spec's formulas (7.5/7.6), independently."""
+    """The 339 values from the state description and the documented formulas (class docstring), independently."""
     mg = 75.16460000000001 * 9.80665
     jp, jv = desc["joint_pos"], desc["joint_vel"]
     tilt, roll, yaw = jp["ground_pelvis"][:3]
@@ -472,7 +472,7 @@ def test_return_types(env):
 
 
 def test_state_desc_is_fresh_and_holds_the_field(env):
-    """Q38: fresh dicts; the field in a kept description does not change later."""
+    """Fresh dicts: the field in a kept description does not change later (the original mutated it)."""
     env.change_model(difficulty=2)
     env.reset(seed=1)
     d1 = env.get_state_desc()
@@ -489,7 +489,7 @@ def test_state_desc_is_fresh_and_holds_the_field(env):
 
 # ------------------------------------------------------------------- reward
 def test_footsteps_are_rewarded_one_step_late(env):
-    """Spec 7.4 / 7.9 / Q40: dropped from 6 cm above the ground, the landing is a new footstep."""
+    """Dropped from 6 cm above the ground, the landing is a new footstep, rewarded one step later."""
     env.change_model(difficulty=2)
     pose = INIT_POSE.copy()
     pose[2] = 1.0
@@ -512,7 +512,7 @@ def test_footsteps_are_rewarded_one_step_late(env):
 
 
 def test_time_limit_bonus_round_1_and_round_2(env):
-    """Q39: difficulties 0-2: +10 at the time limit (no footstep term); difficulty 3: footstep terms
+    """Difficulties 0-2: +10 at the time limit (the Round-1 rule, no footstep term); difficulty 3: footstep terms
     paid at the time limit only with more than 5 footsteps; no +10."""
     env.change_model(difficulty=1)
     env.reset(seed=0)
@@ -539,7 +539,7 @@ def test_time_limit_bonus_round_1_and_round_2(env):
 
 
 def test_target_bonus_twice_in_round_2(env):
-    """Q40/Q42: +500 one step after each reached target, at most twice (version 3)."""
+    """+500 one step after each reached target, at most twice (version 3), as in the original."""
     env.change_model(difficulty=3)
     scenario = {"targets": [{"p_sink": [0.05, 0.0], "v_phase0": 0.1, "t0_target": 0.015},
                             {"p_sink": [0.05, 0.1], "v_phase0": 0.2, "t0_target": 0.035}]}
@@ -553,7 +553,7 @@ def test_target_bonus_twice_in_round_2(env):
 
 
 def test_reward_velocity_uses_previous_field_at_pelvis(env):
-    """Q41 and 7.9 item 4: del_v accumulates (v_pelvis - v_field(pelvis)) dt with the field before the update."""
+    """del_v accumulates (v_pelvis - v_field(pelvis)) dt with the field as of before this step's update."""
     env.change_model(difficulty=2)
     env.reset(seed=8)
     expected = np.zeros(2)
@@ -570,7 +570,7 @@ def test_reflex_controller_walks_2d(env2d):
     """The reflex controller (params_2D) walks the planar model from the example's initial pose."""
     from osim.control import ReflexController
 
-    pose = EXAMPLE_INIT_POSE  # spec 9.6
+    pose = EXAMPLE_INIT_POSE  # the initial pose of the challenge's controller example
     env2d.change_model(model="2D", difficulty=3, seed=5)
     ctrl = ReflexController(mode="2D")
     obs = env2d.reset(init_pose=pose)

@@ -1,4 +1,4 @@
-"""L2RunEnv: reference trajectories, spec numbers, observation layout, API."""
+"""L2RunEnv: reference trajectories, reference numbers of the original, observation layout, API."""
 from __future__ import annotations
 
 import json
@@ -61,7 +61,7 @@ def test_golden_in_fresh_process(reference):
 
 
 def test_reset_observation_matches_spec(env):
-    """Spec 13.4: the reset observation, rounded to 4 decimals."""
+    """The reset observation of the original osim-rl run on OpenSim 4.6, rounded to 4 decimals."""
     obs = env.reset()
     assert obs.shape == (43,) and obs.dtype == np.float64
     expected = [-0.05, 0, 0.91, 0, 0, 0] + [0] * 12 + [
@@ -71,7 +71,7 @@ def test_reset_observation_matches_spec(env):
 
 
 def test_first_step_reward_and_zero_rollout(env):
-    """Spec 13.4/13.5: zero excitations: step-1 reward 0.00052352; falls at step 145, return 0.52719."""
+    """As the original: zero excitations: step-1 reward 0.00052352; falls at step 145, return 0.52719."""
     env.reset()
     total, n, done = 0.0, 0, False
     while not done:
@@ -128,7 +128,7 @@ def test_project_false_returns_state_desc(env):
 
 
 def test_state_desc_is_fresh_after_reset(env):
-    """Q2: the description follows the state, also across two resets without a step."""
+    """The description follows the state, also across two resets without a step (the original could go stale)."""
     env.reset()
     for _ in range(20):
         env.step(np.ones(18))

@@ -240,7 +240,7 @@ _GAIT14_MUSCLES_R = ("abd_r", "add_r", "hamstrings_r", "bifemsh_r", "glut_max_r"
                      "tib_ant_r")
 _GAIT14_MUSCLES_L = tuple(m[:-1] + "l" for m in _GAIT14_MUSCLES_R)
 
-# Published facts of each model (spec section 11): total mass (kg, rounded),
+# Facts of each original model file: total mass (kg, rounded),
 # generalized-coordinate (Q) order, default-locked coordinates, muscles in
 # action order.
 MODEL_FACTS = {

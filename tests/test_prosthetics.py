@@ -1,4 +1,4 @@
-"""ProstheticsEnv: reference trajectories, spec numbers (6, 13.2, 13.5), observation layout, API."""
+"""ProstheticsEnv: reference trajectories, reference numbers of the original, observation layout, API."""
 from __future__ import annotations
 
 import json
@@ -44,7 +44,7 @@ def golden_errors(golden_dir: str) -> dict:
 
 
 def zero_rollouts() -> dict:
-    """Spec 13.5: 3D prosthetic model, all excitations 0, seed 0, difficulties 0 and 1."""
+    """The original's reference rollouts: 3D prosthetic model, all excitations 0, seed 0, difficulties 0 and 1."""
     env = ProstheticsEnv()
     out = {}
     for difficulty in (0, 1):
@@ -82,7 +82,7 @@ def test_golden_episodes(golden_results, name):
 
 
 def test_zero_action_rollouts_match_spec():
-    """Spec 13.5: falls at step 90; returns -57.3475 (difficulty 0) and 730.4023 (difficulty 1)."""
+    """As the original: falls at step 90; returns -57.3475 (difficulty 0) and 730.4023 (difficulty 1)."""
     res = run_with_reference_blas("test_prosthetics", "zero_rollouts")
     d0, d1 = res["0"], res["1"]
     assert d0["steps"] == 90 and d0["fell"] and d0["terms_ok"]
@@ -133,7 +133,7 @@ def env2d():
 
 
 # ------------------------------------------------------------ targets, seeds
-# spec 13.2: seed -> (change points, target (x, z) from each change on)
+# the original's draws: seed -> (change points, target (x, z) from each change on)
 SPEC_13_2 = {
     0: ((302, 607, 903), [(1.410810, -0.532487), (1.412859, 0.009193), (1.496265, 0.004228)]),
     7: ((269, 566, 866), [(1.685950, 0.200800), (1.342190, 0.305826), (0.804885, 0.535752)]),
@@ -179,7 +179,7 @@ def test_seed_semantics(env):
     first = env.scenario
     env.reset()  # None continues the stream
     assert env.scenario != first
-    env.reset(seed=0)  # 0 is a seed (the original ignored it, Q6)
+    env.reset(seed=0)  # 0 is a seed (the original ignored it)
     assert env.scenario == first
     env.change_model(difficulty=1, seed=None)  # OS entropy
     env.reset()
@@ -265,11 +265,11 @@ def test_state_description_and_target_vel(env):
         assert terms["velocity_z"] == pytest.approx(-(vel[2] - rows[k][2]) ** 2, abs=1e-12)
         assert terms["activation"] == pytest.approx(-0.001 * act, abs=1e-12)
         assert reward == sum(terms.values())
-    # fresh dicts (Q38): the reset description still holds its own target
+    # fresh dicts (the original mutated them): the reset description still holds its own target
     assert desc0["target_vel"] == rows[0]
     assert "target_vel" not in env.sim.state_desc()
     np.testing.assert_array_equal(env.target_velocity(), rows[3])
-    # the vector never holds the target (Q29)
+    # the vector never holds the target (as in the original)
     assert env.get_observation().shape == (160,)
 
 
@@ -283,7 +283,7 @@ def test_difficulty0_reward_and_description(env):
 
 
 def test_prosthetic_contact_force_alias(env, env2d):
-    """Q35: OpenSim 4.6 keeps 'pros_foot_r'; the 2018 name 'pros_foot_r_0' reads the same record."""
+    """OpenSim 4.6 keeps 'pros_foot_r'; the 2018 documentation's name 'pros_foot_r_0' reads the same record."""
     forces = env.reset(project=False)["forces"]
     assert "pros_foot_r" in list(forces) and "pros_foot_r_0" not in list(forces)
     assert "pros_foot_r_0" in forces and forces.get("pros_foot_r_0") is forces["pros_foot_r"]
@@ -305,7 +305,7 @@ _MUSCLES_22 = ("abd_l abd_r add_l add_r bifemsh_l bifemsh_r gastroc_l gastroc_r 
 
 
 def layout(prosthetic: bool) -> list[tuple[int, str, str]]:
-    """Spec 6.3 as (index, how, state path); how: abs, relx/rely/relrz (minus the pelvis's), zero."""
+    """The observation layout as (index, how, state path); how: abs, relx/rely/relrz (minus the pelvis's), zero."""
     out = [(0, "abs", "body_pos/pelvis/1"), (1, "abs", "body_vel/pelvis/0"), (2, "abs", "body_vel/pelvis/1"),
            (3, "abs", "body_acc/pelvis/0"), (4, "abs", "body_acc/pelvis/1"), (5, "abs", "body_pos_rot/pelvis/2"),
            (6, "abs", "body_vel_rot/pelvis/2"), (7, "abs", "body_acc_rot/pelvis/2")]
@@ -337,7 +337,7 @@ def layout(prosthetic: bool) -> list[tuple[int, str, str]]:
 
 @pytest.mark.parametrize("which", ["3D_pros", "2D_intact"])
 def test_observation_layout_matches_state(env, env2d, which):
-    """Every index of the spec's (and the docstring's) table reads the state value it names."""
+    """Every index of the class docstring's table reads the state value it names."""
     e, prosthetic, n = (env, True, 160) if which == "3D_pros" else (env2d, False, 169)
     spec = layout(prosthetic)
     assert sorted(i for i, _, _ in spec) == list(range(n))

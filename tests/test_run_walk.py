@@ -12,7 +12,7 @@ from osim.record import load_record, replay
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# spec 13.1: (seed, difficulty, max_obstacles) -> obstacles (x, y, r), strengths (idx 3, idx 11)
+# the original's draws: (seed, difficulty, max_obstacles) -> obstacles (x, y, r), strengths (idx 3, idx 11)
 SPEC_DRAWS = [
     ((0, 2, 3), [(3.195254, 0.001768, 0.078776), (3.411054, 0.015738, 0.215746), (3.860757, -0.006153, 0.161176)],
      (0.873388, 1.050588)),
@@ -150,7 +150,7 @@ def test_psoas_default_hits_glut_max_l_as_the_original(run):
     run.reset(scenario={"obstacles": [], "psoas": [0.6, 0.8]})
     forces = _max_forces(run)
     changed = {m for m in forces if forces[m] != nominal[m]}
-    assert changed == {"glut_max_l", "iliopsoas_r"}  # spec Q16
+    assert changed == {"glut_max_l", "iliopsoas_r"}  # the original's off-by-one, kept
     assert forces["glut_max_l"] == 0.6 * nominal["glut_max_l"]
     assert forces["iliopsoas_r"] == 0.8 * nominal["iliopsoas_r"]
 
@@ -264,7 +264,7 @@ WALK_LAYOUT = (
 
 def test_walk_observation_indices_match_the_state(walk):
     obs0 = walk.reset()
-    assert obs0.shape == (31,) and obs0[3] == pytest.approx(0.91)  # the real observation (Q11)
+    assert obs0.shape == (31,) and obs0[3] == pytest.approx(0.91)  # the real observation, not zeros
     for _ in range(10):
         obs, *_ = walk.step(np.full(18, 0.4))
     leaves = flatten_desc(walk.get_state_desc())

@@ -26,7 +26,7 @@ def test_names_resolved_in_model_order(sim):
                                     "KneeLimit_l", "AnkleLimit_r", "AnkleLimit_l")
     assert sim.joint_coordinates["ground_pelvis"] == ("pelvis_tilt", "pelvis_tx", "pelvis_ty")
     assert sim.joint_coordinates["subtalar_r"] == ()
-    # spec 11.1: the Simbody Q order
+    # the Simbody Q order of gait9dof18musc
     order = sorted(sim.coordinate_names, key=sim.q_index.get)
     assert order == ["pelvis_tilt", "pelvis_tx", "pelvis_ty", "hip_flexion_r", "hip_flexion_l",
                      "lumbar_extension", "knee_angle_r", "knee_angle_l", "ankle_angle_r", "ankle_angle_l"]
@@ -48,7 +48,7 @@ def test_fast_reads_agree_with_coordinate_objects(sim):
 
 def test_excitations_reach_the_muscles(sim):
     sim.reset()
-    np.testing.assert_array_equal(sim.get_excitations(), np.ones(18))  # spec Q15: 1.0 at reset
+    np.testing.assert_array_equal(sim.get_excitations(), np.ones(18))  # 1.0 at every reset, as a fresh process
     values = np.linspace(0.05, 0.95, 18)
     sim.set_excitations(values)
     for _ in range(30):

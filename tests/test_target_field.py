@@ -1,7 +1,9 @@
 """Tests of the L2M2019 target velocity field (osim/env/target_field.py).
 
-Spec: environments.md section 7.7 (+ 7.2 step 6, 7.3 step 5, 7.9 item 4,
-Q43-Q47, Q58) and the test vectors of section 13.3; golden trajectories in
+Checked against the 2019 original's field: its draws and values for seed 1
+(reference numbers), its update once at reset and once per step, the global
+velocity the reward reads, and the kept and fixed quirks (docs/quirks.md,
+Q43-Q47, Q58); golden trajectories in
 ../shared/reference/golden (tests needing them take the ``reference``
 fixture of conftest.py, which skips with a reason where that folder is
 absent).
@@ -27,7 +29,7 @@ GOLDEN_FILES = [
     "L2M2019Env_3D_d3_s12.npz",
 ]
 
-TOL = 1e-6  # the spec rounds to 6 decimals
+TOL = 1e-6  # the reference numbers are rounded to 6 decimals
 DT = 0.01
 
 
@@ -37,7 +39,7 @@ def _field(version, seed=1, **kw):
     return f
 
 
-# ---------------------------------------------------------------- spec 13.3
+# ---------------------------------- reference numbers of the original, seed 1
 SPEC_DRAWS = {  # r, dtheta, phi0, t0, p_sink
     1: (5.834044, 0.0, -3.140874, 2.604665, (5.834044, 0.0)),
     2: (5.834044, 0.692170, -3.140874, 2.604665, (4.491415, 3.723340)),
@@ -181,11 +183,11 @@ def test_golden_replay(reference, name):
     version = meta["ctor"]["difficulty"]
     f = TargetField(version)
     f.reset(scenario={"targets": meta["targets"]})
-    # reset: one update at the initial pose (spec 7.2 step 6)
+    # reset: one update at the initial pose (as L2M2019Env.reset does)
     field, flag = f.update(_golden_pose(d, "desc0"))
     np.testing.assert_allclose(field, d["desc0/state_desc/v_tgt_field"], rtol=0, atol=1e-10)
     assert flag == 0
-    # each step: one update after the physics (spec 7.3 step 5)
+    # each step: one update after the physics (as L2M2019Env.step does)
     n_steps = d["desc/state_desc/v_tgt_field"].shape[0]
     assert n_steps == meta["steps"]
     for k in range(n_steps):
@@ -490,7 +492,7 @@ def test_scenario_extra_keys_ignored():
 
 # ------------------------------------------------- sink field & interpolation
 def _reference_map(xs, ys, p, ds, phi0):
-    """Per-node sink field straight from spec 7.7.3 (plain Python)."""
+    """Per-node sink field straight from the formulas of the module docstring (plain Python)."""
     out = np.zeros((2, len(xs), len(ys)))
     for a, x in enumerate(xs):
         for b, y in enumerate(ys):

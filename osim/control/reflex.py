@@ -1,15 +1,16 @@
 r"""Reflex-based locomotion controller (Song & Geyer 2015, Learn to Move 2019 variant).
 
 A pure Python/NumPy controller that maps the :class:`L2M2019Env` observation
-dictionary (environments spec section 7.5) to the 22 muscle excitations of
-that environment's action (section 7.3). It follows the structure of
+dictionary (what its ``reset``/``step`` return by default) to the 22 muscle
+excitations of that environment's action, in the challenge's muscle order.
+It follows the structure of
 
     S. Song and H. Geyer, "A neural circuitry that emphasizes spinal feedback
     generates diverse behaviours of human locomotion", J. Physiol. 593(16),
     2015,
 
-as adapted for the NeurIPS 2019 "Learn to Move - Walk Around" challenge
-(environments spec section 9; quirk Q55).
+as adapted for the NeurIPS 2019 "Learn to Move - Walk Around" challenge,
+including that adaptation's oddities (below; docs/quirks.md, Q55).
 
 Structure
 ---------
@@ -44,9 +45,9 @@ Two layers, evaluated once per call of :meth:`ReflexController.update`
   compensation) removed; M1 feedback of GLU and HAB removed; M2 of HAM
   removed; M1 positive force feedback added for RF.
 
-Quirks reproduced on purpose (Q55; the published parameters were optimised
-with them): the frontal leg angle ``alpha_f = pi/2 - d_joint.hip_abd`` uses the
-hip-abduction *rate*, not the angle; the BFSH M8 term is
+Quirks reproduced on purpose, because the published parameters were
+optimised with them (docs/quirks.md, Q55): the frontal leg angle
+``alpha_f = pi/2 - d_joint.hip_abd`` uses the hip-abduction *rate*, not the angle; the BFSH M8 term is
 ``[G(phi_dot_knee - knee_off_st) * G(alpha - alpha_tgt)]+`` with both gains
 ``G`` taken from ``BFSH_8_DG`` (``BFSH_8_PG`` is unused) and an angle
 subtracted from an angular velocity.
@@ -67,8 +68,8 @@ Parameters
 Each control parameter is ``cp = p*scale + offset`` from the raw parameter
 ``p``; scale and offset are in the listed unit, and degrees are converted to
 radians (so ``cp`` is in rad, rad per m/s, or a plain gain). ``bounds`` are the
-optimisation bounds of ``p`` (index 45 has none in the original; [0, 3] here,
-Q55). Planar ("2D") mode uses indices 0-36, "3D" mode all 46. The same table
+optimisation bounds of ``p`` (the original's bounds list stops at index 44;
+index 45 gets [0, 3] here, like the other gains). Planar ("2D") mode uses indices 0-36, "3D" mode all 46. The same table
 is available as data: :data:`PARAMS`. Bounds are not enforced: the shipped
 planar set (:func:`default_params`) itself has four values below them
 (HAM_9_PG, BFSH_2_PG, BFSH_8_DG, BFSH_10_PG): a negative gain makes the
@@ -106,8 +107,8 @@ error ([x]+ is taken after the gain), while BFSH_8_DG enters squared.
 25  BFSH_2_PG       2.0    0       [0, 3]     1/rad       BFSH knee hyperextension gain (M2)
 26  BFSH_7_DG_alpha 0.2    0       [0, 3]     s/rad       BFSH leg-angle-rate gain of knee flexion (M7)
 27  BFSH_7_PG       2.0    0       [0, 3]     1/rad       BFSH knee flexion gain (M7)
-28  BFSH_8_DG       1.0    0       [0, 3]     -           BFSH knee hold gain, used twice (M8; Q55)
-29  BFSH_8_PG       1.0    0       [0, 3]     -           unused (Q55)
+28  BFSH_8_DG       1.0    0       [0, 3]     -           BFSH knee hold gain, used for both M8 factors
+29  BFSH_8_PG       1.0    0       [0, 3]     -           unused (the original's M8 reads BFSH_8_DG)
 30  BFSH_9_G_HAM    2.0    0       [0, 3]     -           BFSH gain on the HAM leg-stop stimulation (M9)
 31  BFSH_9_HAM0     0.3    0       [0, 3]     -           HAM leg-stop stimulation threshold H0 (M9)
 32  BFSH_10_PG      2.0    0       [0, 3]     1/rad       BFSH knee hold gain (M10)
@@ -123,12 +124,12 @@ error ([x]+ is taken after the gain), while BFSH_8_DG enters squared.
 42  HAB_6_PG        2      0       [0, 3]     1/rad       HAB swing frontal leg-angle gain (3D; M6)
 43  HAD_3_PG        2      0       [0, 3]     1/rad       HAD trunk roll gain (3D; M3)
 44  HAD_3_DG        0.3    0       [0, 3]     s/rad       HAD trunk roll-rate gain (3D; M3)
-45  HAD_6_PG        2      0       [0, 3]     1/rad       HAD swing frontal leg-angle gain (3D; M6; bound Q55)
+45  HAD_6_PG        2      0       [0, 3]     1/rad       HAD swing frontal leg-angle gain (3D; M6; bounds added)
 ==  ==============  =====  ======  =========  ==========  ==================================================
 
 Units of gains are nominal (per rad of the fed-back angle, s/rad for rates,
 "-" for force feedback in normalised force or for stimulation ratios).
-``BFSH_8_DG`` multiplies a rate and an angle (Q55), so it has no clean unit.
+``BFSH_8_DG`` multiplies a rate and an angle (the M8 quirk above), so it has no clean unit.
 
 Output
 ------
@@ -168,7 +169,7 @@ __all__ = [
     "param_index",
 ]
 
-#: Per-leg muscle order of the L2M2019Env action (spec 7.1).
+#: Per-leg muscle order of the L2M2019Env action (right leg 0-10, left leg 11-21).
 MUSCLES: tuple[str, ...] = ("HAB", "HAD", "HFL", "GLU", "HAM", "RF", "VAS", "BFSH", "GAS", "SOL", "TA")
 #: Leg keys of the observation dict, in action order (right leg first).
 LEGS: tuple[str, str] = ("r_leg", "l_leg")
@@ -176,7 +177,7 @@ LEGS: tuple[str, str] = ("r_leg", "l_leg")
 N_PARAMS: dict[str, int] = {"2D": 37, "3D": 46}
 MODES: tuple[str, ...] = tuple(N_PARAMS)
 
-#: Constant HAB / HAD excitations of the planar mode (spec 9.6).
+#: Constant HAB / HAD excitations of the planar mode (not computed there; as the 2019 original).
 HAB_2D = 0.1
 HAD_2D = 0.1 * 3931.8 / 4460.290481
 #: A foot is "in contact" when its upward GRF exceeds this many body weights.
@@ -184,7 +185,7 @@ CONTACT_THRESHOLD = 0.1
 #: Lower clip (and baseline) of every excitation.
 MIN_EXCITATION = 0.01
 
-#: Phase flags of each leg's state machine (spec 9.3), exposed as
+#: Phase flags of each leg's state machine (stance / swing sub-phases), exposed as
 #: ``ReflexController.phases[leg][flag]`` (0 or 1).
 PHASE_FLAGS: tuple[str, ...] = (
     "st",         # stance
@@ -228,7 +229,7 @@ def _row(index, name, scale, offset, bounds, unit, meaning) -> ParamSpec:
 
 
 _G = (0, 3)  # bounds of every gain
-#: The 46 parameters (spec 9.5); planar mode uses the first 37.
+#: The 46 parameters (the table of the module docstring); planar mode uses the first 37.
 PARAMS: tuple[ParamSpec, ...] = (
     _row(0, "theta_tgt", 10, 0, (0, 6), "deg", "trunk pitch target theta_tgt (M3)"),
     _row(1, "c0", 20, 55, (-1, 3), "deg", "leg-angle target at zero speed (alpha_tgt)"),
@@ -258,8 +259,8 @@ PARAMS: tuple[ParamSpec, ...] = (
     _row(25, "BFSH_2_PG", 2.0, 0, _G, "1/rad", "BFSH knee hyperextension gain (M2)"),
     _row(26, "BFSH_7_DG_alpha", 0.2, 0, _G, "s/rad", "BFSH leg-angle-rate gain of knee flexion (M7)"),
     _row(27, "BFSH_7_PG", 2.0, 0, _G, "1/rad", "BFSH knee flexion gain (M7)"),
-    _row(28, "BFSH_8_DG", 1.0, 0, _G, "-", "BFSH knee hold gain, used twice (M8; Q55)"),
-    _row(29, "BFSH_8_PG", 1.0, 0, _G, "-", "unused (Q55)"),
+    _row(28, "BFSH_8_DG", 1.0, 0, _G, "-", "BFSH knee hold gain, used for both M8 factors"),
+    _row(29, "BFSH_8_PG", 1.0, 0, _G, "-", "unused (the original's M8 reads BFSH_8_DG)"),
     _row(30, "BFSH_9_G_HAM", 2.0, 0, _G, "-", "BFSH gain on the HAM leg-stop stimulation (M9)"),
     _row(31, "BFSH_9_HAM0", 0.3, 0, _G, "-", "HAM leg-stop stimulation threshold H0 (M9)"),
     _row(32, "BFSH_10_PG", 2.0, 0, _G, "1/rad", "BFSH knee hold gain (M10)"),
@@ -275,10 +276,10 @@ PARAMS: tuple[ParamSpec, ...] = (
     _row(42, "HAB_6_PG", 2, 0, _G, "1/rad", "HAB swing frontal leg-angle gain (3D; M6)"),
     _row(43, "HAD_3_PG", 2, 0, _G, "1/rad", "HAD trunk roll gain (3D; M3)"),
     _row(44, "HAD_3_DG", 0.3, 0, _G, "s/rad", "HAD trunk roll-rate gain (3D; M3)"),
-    _row(45, "HAD_6_PG", 2, 0, _G, "1/rad", "HAD swing frontal leg-angle gain (3D; M6; bound Q55)"),
+    _row(45, "HAD_6_PG", 2, 0, _G, "1/rad", "HAD swing frontal leg-angle gain (3D; M6; bounds added)"),
 )
 PARAM_NAMES: tuple[str, ...] = tuple(p.name for p in PARAMS)
-#: (46, 2) array of the raw-parameter bounds [lower, upper] (index 45: [0, 3], Q55).
+#: (46, 2) array of the raw-parameter bounds [lower, upper] (index 45: [0, 3], missing in the original).
 PARAM_BOUNDS: np.ndarray = np.array([(p.lower, p.upper) for p in PARAMS], dtype=np.float64)
 PARAM_BOUNDS.setflags(write=False)
 
@@ -351,7 +352,7 @@ def _clip(x: float) -> float:
 
 @dataclass
 class LegSensors:
-    """Per-leg sensor values derived from the observation dict (spec 9.2)."""
+    """Per-leg sensor values derived from the observation dict (see "Sensors" in the module docstring)."""
 
     load_ipsi: float
     load_contra: float
@@ -372,7 +373,7 @@ class LegSensors:
 
 @dataclass
 class BodySensors:
-    """Trunk (pelvis) sensors: angles, rates and velocities (spec 9.2)."""
+    """Trunk (pelvis) sensors: angles, rates and velocities (from ``obs["pelvis"]``)."""
 
     pitch: float
     roll: float
@@ -384,7 +385,7 @@ class BodySensors:
 
 @dataclass
 class Supraspinal:
-    """Per-leg supraspinal commands (spec 9.1)."""
+    """Per-leg supraspinal commands: trunk and leg-angle targets, swing initiation."""
 
     theta_tgt: float
     alpha_tgt: float
@@ -483,7 +484,7 @@ class ReflexController:
 
     # ------------------------------------------------------------------ update
     def update(self, obs: Mapping[str, Any]) -> np.ndarray:
-        """One control step: observation dict (spec 7.5) -> 22 excitations in [0.01, 1]."""
+        """One control step: L2M2019Env observation dict -> 22 excitations in [0.01, 1]."""
         self.body = self._read_body(obs)
         self.sensors = self._read_legs(obs)
         self.supraspinal = self._supraspinal_layer()
@@ -535,8 +536,8 @@ class ReflexController:
                 dphi_knee=dphi_knee,
                 alpha=phi_hip - 0.5 * phi_knee,
                 dalpha=float(d_joint["hip"]) - 0.5 * dphi_knee,
-                # Q55: the original uses the hip-abduction *rate* here (kept: the
-                # published parameters were tuned with it).
+                # the original uses the hip-abduction *rate* here (kept: the published
+                # parameters were tuned with it; docs/quirks.md, Q55)
                 alpha_f=math.pi / 2 - float(d_joint["hip_abd"]),
                 F_RF=float(o["RF"]["f"]),
                 F_VAS=float(o["VAS"]["f"]),
@@ -547,7 +548,7 @@ class ReflexController:
 
     # ----------------------------------------------------- supraspinal layer
     def _supraspinal_layer(self) -> dict[str, Supraspinal]:
-        """Targets per leg and swing-leg selection (spec 9.1)."""
+        """Targets per leg and swing-leg selection (the supraspinal layer)."""
         b = self.body
         cmd = {}
         for leg in LEGS:
@@ -574,7 +575,7 @@ class ReflexController:
 
     # ------------------------------------------------------ phase machine
     def _update_phases(self, leg: str) -> None:
-        """Advance one leg's phase state machine (spec 9.3)."""
+        """Advance one leg's phase state machine (:data:`PHASE_FLAGS`)."""
         ph = self.phases[leg]
         s = self.sensors[leg]
         cmd = self.supraspinal[leg]
@@ -610,7 +611,7 @@ class ReflexController:
 
     # ---------------------------------------------------------- spinal layer
     def _stimulate(self, leg: str) -> dict[str, float]:
-        """Unclipped muscle stimulations of one leg (spec 9.4)."""
+        """Unclipped muscle stimulations of one leg (the reflex modules M1-M10)."""
         ph, s, b, cmd, cp = self.phases[leg], self.sensors[leg], self.body, self.supraspinal[leg], self.cp[leg]
         st, sw = ph["st"], ph["sw"]
         st_sw0, st_st = ph["st_sw0"], ph["st_st"]
@@ -671,12 +672,12 @@ class ReflexController:
                        + hold_leg * _pos(-cp["VAS_10_PG"] * d_knee_tgt))  # M10
 
         # --- BFSH: M2 hyperextension, M7 knee flexion, M8 knee hold, M9 leg stop, M10 leg hold
-        g8 = cp["BFSH_8_DG"]  # Q55: used for both factors; BFSH_8_PG is unused
+        g8 = cp["BFSH_8_DG"]  # the original's gain for both factors; BFSH_8_PG is unused (kept)
         stim["BFSH"] = (MIN_EXCITATION
                         + P * _pos(cp["BFSH_2_PG"] * d_knee_off)  # M2
                         + (st_sw0 * s.load_contra + flex_knee)
                         * _pos(-cp["BFSH_7_DG_alpha"] * s.dalpha + cp["BFSH_7_PG"] * (s.phi_knee - cp["knee_sw_tgt"]))  # M7
-                        # M8 (Q55: subtracts the knee offset angle from the knee angular velocity)
+                        # M8 (as the original: the knee offset angle is subtracted from the knee angular velocity)
                         + hold_knee * _pos(g8 * (s.dphi_knee - cp["knee_off_st"]) * g8 * d_alpha)
                         + _pos(cp["BFSH_9_G_HAM"] * (s_ham9 - cp["BFSH_9_HAM0"]))  # M9
                         + hold_leg * _pos(cp["BFSH_10_PG"] * d_knee_tgt))  # M10

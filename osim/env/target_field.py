@@ -1,8 +1,11 @@
 """Target velocity field of the NeurIPS 2019 "Learn to Move" environment.
 
-Pure numpy; no OpenSim.  Behaviour follows the environment specification,
-section 7.7 ("Target velocity field"), with the recommendations of quirks
-Q6, Q7, Q45, Q47 and Q58.
+Pure numpy; no OpenSim.  It reproduces the field of the 2019 original
+(``VTgtField`` of osim-rl 3.0.11; a seed gives the same draws) with four
+fixes: its own random generator instead of numpy's global one, seed 0
+treated as a seed, (0, 0) instead of NaN at a node lying exactly on the
+sink, and plain-numpy interpolation instead of SciPy's removed
+``interp2d`` (docs/quirks.md, Q6, Q7, Q45, Q47, Q58).
 
 Frames
 ------
@@ -50,11 +53,11 @@ time the sink was created, mid = 1.3, half = 0.5::
     A = 1.8                                           d > d_sink + 1
     A = mid + half sin(phi0 + 2 pi d / d_sink)        1 < d <= d_sink + 1
     A = d (mid + half sin(phi0 + 2 pi / d_sink))      d <= 1
-    value = A (p_sink - q) / d                        (0, 0) if d == 0 (Q45)
+    value = A (p_sink - q) / d                        (0, 0) if d == 0
 
 Between nodes the field is interpolated bilinearly, one vectorised call for
 all query points.  This reproduces SciPy's ``interp2d(kind='linear')`` used by
-the original (removed from SciPy, Q58) up to float rounding: FITPACK's
+the original (removed in SciPy 1.14) up to float rounding: FITPACK's
 degree-1 spline on a rectangular grid is bilinear, and ``bisplev`` clamps its
 arguments to the grid; the corner terms are summed in FITPACK's order.
 
@@ -62,9 +65,10 @@ Randomness and scenarios
 ------------------------
 Each instance owns a ``numpy.random.RandomState`` (legacy MT19937); the
 global numpy generator is never touched.  ``seed=None`` continues the
-instance's stream, any int (0 included) reseeds it (Q6/Q47).  With the same
-seed the draws equal the original's, which reseeded numpy's global generator
-and drew, per sink, r, dtheta, phi0, t0 with ``np.random.uniform``.
+instance's stream, any int (0 included) reseeds it (the original ignored
+seed 0).  With the same seed the draws equal the original's, which reseeded
+numpy's global generator and drew, per sink, r, dtheta, phi0, t0 with
+``np.random.uniform``.
 
 Because sink positions depend only on the draws (not on the agent), reset
 pre-draws, in the original's order, every target the episode can use and
@@ -337,7 +341,7 @@ class TargetField:
         amp += mid
         np.copyto(amp, hi, where=d > ds + ddec)
         np.copyto(amp, d * ((mid + half * math.sin(phi0 + _TWO_PI * ddec / ds)) / ddec), where=d <= ddec)
-        # direction scale A / d; a node exactly at the sink gives (0, 0), not NaN (Q45)
+        # direction scale A / d; a node exactly at the sink gives (0, 0), not the original's NaN
         scale = np.divide(amp, d, out=np.zeros_like(d), where=d > 0.0)
         vmap = np.empty((2, self.N_MAP, self.N_MAP))
         np.multiply(dx, scale, out=vmap[0])
@@ -405,9 +409,9 @@ class TargetField:
     def global_velocity(self, x, y):
         """Global-frame target velocity (vx, vy) at the global point (x, y).
 
-        This is what the reward uses (spec 7.9 item 4, at the pelvis
-        position).  Same arithmetic as the vectorised interpolation, for one
-        point, in plain Python floats.
+        This is what L2M2019Env's reward uses (its velocity term, at the
+        pelvis position).  Same arithmetic as the vectorised interpolation,
+        for one point, in plain Python floats.
         """
         if not self._ready:
             raise RuntimeError("call reset() first")

@@ -1,4 +1,4 @@
-"""The challenges' remote-evaluation client (spec 10.1), for ``osim-rl serve`` or any server of that protocol.
+"""The challenges' remote-evaluation client, for ``osim-rl serve`` or any server of that protocol.
 
 The call pattern of the challenges works as written::
 
@@ -18,11 +18,11 @@ Observations come back as JSON values (lists of floats, or dicts), never
 NumPy arrays, so ``if not observation`` means "no episode left". Actions
 may be lists, tuples, NumPy arrays or anything with ``tolist()``.
 
-Differences from the original client (spec Q57 and friends): a score of
-exactly 0 is a score, not an error; ``submit()`` returns the score;
-``env_create`` raises :class:`ServerError` instead of exiting the process;
-nothing is printed (the score is logged at INFO level on logger
-``osim.http.client``).
+Differences from the original client (fixes; docs/quirks.md, Q57): a
+score of exactly 0 is a score, not an error (the original tested it for
+truth); ``submit()`` returns the score; ``env_create`` raises
+:class:`ServerError` instead of exiting the process; nothing is printed
+(the score is logged at INFO level on logger ``osim.http.client``).
 """
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ class Client:
         self.instance_id = None
 
     def submit(self) -> float:
-        """Submit the evaluation, close the instance and return the score (0 is a valid score, Q57)."""
+        """Submit the evaluation, close the instance and return the score (0 is a valid score)."""
         result = self.env_monitor_close()
         score = result.get("reward")
         if score is None:

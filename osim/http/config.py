@@ -29,7 +29,7 @@ Example (``osim/http/eval.example.toml`` is a complete, commented one)::
     class = "RunEnv"
     kwargs = { difficulty = 2, max_obstacles = 10 }
     episodes = [{ seed = 11 }, { seed = 22 }]
-    max_steps = 1000               # default: the env's own time limit (Q50)
+    max_steps = 1000               # default: the env's own time limit
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The evaluation server: the challenges' grader protocol over HTTP (FastAPI).
 
-Routes (spec 10.1; JSON bodies, errors are ``{"message": ...}`` with a 4xx
-or 5xx status; the OpenAPI description is served at ``/openapi.json`` and
-browsable at ``/docs``):
+Routes (those the challenges' client calls; JSON bodies, errors are
+``{"message": ...}`` with a 4xx or 5xx status; the OpenAPI description is
+served at ``/openapi.json`` and browsable at ``/docs``):
 
 =======================================  =========================================================
 ``POST /v1/envs/``                       ``{"env_id", "token", "version"}`` → ``{"instance_id", ...}``
@@ -21,7 +21,8 @@ An evaluation is the configured list of episodes of one env id, run in
 order; the seeds and scenarios stay on the server. Its score is the
 challenges' one: the sum of rewards of each episode, averaged over the
 episodes. An episode ends when the env says ``done`` or after ``max_steps``
-steps (default: the env's own time limit, Q50).
+steps (default: the env's own time limit, not the 2019 service's fixed
+1000 steps; docs/quirks.md, Q50).
 """
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ class _Session:
         self.form = spec.get("observation", "vector")
         self.reset_kwargs = dict(spec.get("reset_kwargs") or {})
         max_steps = spec.get("max_steps") or self.env.spec.timestep_limit
-        # the env itself ends episodes at the evaluation's length (Q50: its own time limit by default)
+        # the env itself ends episodes at the evaluation's length (by default its own time limit)
         self.env.spec.timestep_limit = int(max_steps)
         self.max_steps = int(max_steps)
 

@@ -4,11 +4,13 @@ The 2017 environment added, per obstacle, a massless body on a locked planar
 joint carrying a contact sphere. A sphere fixed in the ground is the same
 physics without three locked coordinates per obstacle, so here each obstacle
 is a ``ContactSphere`` attached to the ground frame and a Hunt-Crossley force
-between it and the four foot spheres (spec section 4.4: stiffness 1e6 / r,
-dissipation 1e-5, no friction). Obstacles are placed and sized per episode by
-changing these components' properties and rebuilding the Simbody system (a
-few milliseconds; the model is not rebuilt); unused obstacles have their force
-switched off.
+between it and the four foot spheres, with the values the 2017 code set:
+stiffness 1e6 / r, dissipation 1e-5, no friction. (The 2017 code changed
+radius and stiffness after the system was built, so whether its physics used
+them is unclear; here they take effect: docs/quirks.md, Q20.) Obstacles are
+placed and sized per episode by changing these components' properties and
+rebuilding the Simbody system (a few milliseconds; the model is not
+rebuilt); unused obstacles have their force switched off.
 """
 from __future__ import annotations
 

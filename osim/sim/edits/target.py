@@ -1,6 +1,6 @@
 """The reaching target of Arm2DEnv: a tiny body on a planar joint from the ground.
 
-The 2019 Arm2DEnv showed its target in the model itself (spec section 8): a
+The 2019 Arm2DEnv (osim-rl 3.0.11) showed its target in the model itself: a
 body ``target`` (mass 1e-4 kg, inertia (1, 1, 1e-4)) drawn as a green sphere
 of radius 2 cm, attached to the ground by a planar joint ``target-joint``
 whose coordinates are ``rz`` (rotation about Z), ``tx`` and ``ty``; the body
