@@ -1091,7 +1091,7 @@ _THIGH, _SHANK = 0.40, 0.42
 
 
 def _leg(hip: np.ndarray, hip_flex: float, knee: float, ankle: float, z: float):
-    """Points of one leg in the sagittal plane (angles in rad, spec sign conventions)."""
+    """Points of one leg in the sagittal plane (angles in rad with the signs of the coordinates hip_flexion, knee_angle, ankle_angle)."""
     d_th = np.array([math.sin(hip_flex), -math.cos(hip_flex)])
     n_th = np.array([math.cos(hip_flex), math.sin(hip_flex)])          # forward normal
     a_sh = hip_flex + knee

@@ -33,7 +33,7 @@ class Arm2DEnv(OsimEnv):
     six muscles (model ``arm2dof6musc``, OpenSim's arm26). Each episode a
     target point is drawn in the arm's plane; the agent moves the wrist
     marker ``r_radius_styloid`` onto it and holds it there. This is the
-    2019 (osim-rl 3.0.11) variant, spec section 8. The 2.1.5 variant (a
+    2019 (osim-rl 3.0.11) variant. The 2.1.5 variant (a
     shoulder at the ground origin, elevated -90 degrees, targets below it)
     needs a different arm model that osim-rl does not build: it is not
     provided.
@@ -41,7 +41,7 @@ class Arm2DEnv(OsimEnv):
     The target is part of the model, so renderers and the state description
     show it: a 2 cm green sphere, body ``target`` on a planar joint
     ``target-joint`` (coordinates ``rz``, ``tx``, ``ty``) from the ground,
-    0.25 m in front of the arm's plane (:mod:`osim.models.arm_target`). It
+    0.25 m in front of the arm's plane (:mod:`osim.sim.edits.target`). It
     exerts no force on the arm. :meth:`render_scene` draws it as a green
     disc, with the forearm up to the wrist marker.
 
@@ -66,8 +66,7 @@ class Arm2DEnv(OsimEnv):
     14, 15  wrist marker r_radius_styloid x, y (ground frame)           m
     ======  ==========================================================  ==========
 
-    With ``obs_as_dict=True`` (the classic API's default, as in 3.0.11,
-    spec Q51) ``reset`` and ``step`` return the state description instead
+    With ``obs_as_dict=True`` (the classic API's default, as in 3.0.11) ``reset`` and ``step`` return the state description instead
     (:meth:`get_observation_dict`); the vector is :meth:`get_observation`.
 
     **Reward.** ``1 - ((w_x - t_x)^2 + (w_y - t_y)^2)`` after the step, with
@@ -81,11 +80,11 @@ class Arm2DEnv(OsimEnv):
     failed simulation step (OpenSim raises or the state turns NaN) ends the
     episode: ``done``, reward 0, the last observation returned and
     ``info["failure"]``; ``raise_on_failure=True`` raises
-    :class:`~osim.sim.errors.SimulationError` as the original did (Q9).
+    :class:`~osim.sim.errors.SimulationError` as the original did.
 
     The reset observation shows the episode's **new** target. The original
     computed it before drawing the target, so it showed the previous
-    episode's target ((0, 0) on the first reset); spec Q56. Only the
+    episode's target ((0, 0) on the first reset; docs/quirks.md, Q56). Only the
     returned reset observation differs, never the simulation.
 
     **Seeds and scenario.** The target is drawn from the env's own Python
@@ -99,7 +98,7 @@ class Arm2DEnv(OsimEnv):
 
     **Arguments.** ``Arm2DEnv(visualize=False, integrator_accuracy=5e-5,
     report=None, obs_as_dict=True, raise_on_failure=False)`` (``visualize``
-    defaulted to True in the original, Q5; ``report`` is a CSV path, see
+    defaulted to True in the original; ``report`` is a CSV path, see
     :class:`~osim.env.base.OsimEnv`); ``obs_as_dict`` is the default of
     ``reset``/``step`` (an osim-rl addition: ``Arm2DEnv(obs_as_dict=False)``
     returns vectors by default, like the original's ``Arm2DVecEnv``; the

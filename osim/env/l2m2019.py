@@ -1,4 +1,4 @@
-"""L2M2019Env: NeurIPS 2019 "Learn to Move - Walk Around" (spec section 7)."""
+"""L2M2019Env: NeurIPS 2019 "Learn to Move - Walk Around" (osim-rl 3.0.11)."""
 from __future__ import annotations
 
 import copy
@@ -33,14 +33,14 @@ MUSCLE_OF = {
 LEGS = (("r_leg", "r"), ("l_leg", "l"))
 #: the 22 action elements: right leg 0-10, left leg 11-21
 ACTION_NAMES = tuple(f"{m}_{side}" for _, side in LEGS for m in MUSCLES)
-#: spec 7.3: model muscle k takes action element ACT2MUS[k] (checked against the names at load)
+#: the original's permutation: model muscle k takes action element ACT2MUS[k] (checked against the names at load)
 ACT2MUS = (0, 1, 4, 7, 3, 2, 5, 6, 8, 9, 10, 11, 12, 15, 18, 14, 13, 16, 17, 19, 20, 21)
 
 #: joint observations per leg: (key, model coordinate without suffix, sign)
 JOINTS = (("hip_abd", "hip_adduction", -1.0), ("hip", "hip_flexion", -1.0),
           ("knee", "knee_angle", 1.0), ("ankle", "ankle_angle", -1.0))
 
-#: names of the 12 ``init_pose`` values (by their effect; spec 7.2, Q49)
+#: names of the 12 ``init_pose`` values, by their effect (the original's comments mislabel some; docs/quirks.md, Q49)
 INIT_POSE_FIELDS = (
     "forward_speed", "rightward_speed", "pelvis_height", "forward_lean",
     "hip_abduction_r", "hip_extension_r", "knee_extension_r", "ankle_plantarflexion_r",
@@ -49,7 +49,7 @@ INIT_POSE_FIELDS = (
 #: default initial pose: standing, pelvis at 0.94 m
 INIT_POSE = np.array([0.0, 0.0, 0.94, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
 
-#: the initial pose of the challenge's controller example (spec 9.6): walking
+#: the initial pose of the challenge's controller example: walking
 #: at 1.7 m/s, right leg in stance; the reflex controller starts from it
 EXAMPLE_INIT_POSE = np.array([
     1.7, 0.5, 0.9023245653983966, 0.2012303881285583,
@@ -72,7 +72,7 @@ LEG_SIZE = 44
 LEG_START = {"r_leg": 251, "l_leg": 295}
 FALL_HEIGHT = 0.6
 DT = 0.01
-# reward constants (spec 7.9)
+# reward constants of the 2019 original (the class docstring's **Reward.**)
 R_ALIVE = 0.1
 W_STEP = 10.0
 W_EFFORT = 1.0
@@ -84,7 +84,7 @@ CONTACT_THRESHOLD = 0.05  # body weights
 
 @lru_cache(maxsize=None)
 def _model_constants() -> tuple[float, dict, dict]:
-    """MASS and per-muscle Fmax / lopt of the 3D model (used for both models, Q54)."""
+    """MASS and per-muscle Fmax / lopt of the 3D model (used for both models, as the original; the values are the same)."""
     from osim.models import model_spec
 
     spec = model_spec(MODELS["3D"])
@@ -121,7 +121,7 @@ class L2M2019Env(OsimEnv):
     """Walk where a target velocity field points: the 14-dof, 22-muscle body (3D or planar).
 
     **Description.** The NeurIPS 2019 "Learn to Move - Walk Around"
-    environment (spec section 7; original 3.0.11). A local map of target
+    environment (original: osim-rl 3.0.11). A local map of target
     velocities (:class:`~osim.env.target_field.TargetField`) says where to
     walk: at difficulty 0 straight ahead at 1.4 m/s, at 1-3 towards random
     sinks (1: straight ahead, 2 = Round 1: within +-90 deg, 3 = Round 2: in
@@ -134,11 +134,11 @@ class L2M2019Env(OsimEnv):
     (glut_max), HAM (hamstrings), RF (rect_fem), VAS (vasti), BFSH
     (bifemsh), GAS (gastroc), SOL (soleus), TA (tib_ant); right leg 0-10,
     left leg 11-21 (:data:`ACTION_NAMES`). Model muscle k receives element
-    ``ACT2MUS[k]`` (spec 7.3). NaN/inf raise ValueError; values are clipped
+    ``ACT2MUS[k]`` (the original's permutation). NaN/inf raise ValueError; values are clipped
     to [0, 1].
 
     **Observation space.** ``reset``/``step`` return, by arguments:
-    ``project=False``: the state description (spec 2.4) plus
+    ``project=False``: the state description plus
     ``"v_tgt_field"``; ``project=True, obs_as_dict=True`` (the default): the
     observation dict; ``project=True, obs_as_dict=False``: the flat vector of
     339 float64 values (:meth:`get_observation`; the Gymnasium observation).
@@ -198,12 +198,12 @@ class L2M2019Env(OsimEnv):
     deviation| (w = 1, difficulty 3: 3), ``effort`` = -accumulated effort;
     the accumulators restart. Difficulties 0-2 (Round 1): ``bonus`` = +10 at
     the time limit when not fallen (the Round-1 rule; 3.0.11 crashed or
-    double-counted the footstep term, spec Q39). Difficulty 3 (Round 2): at
+    double-counted the footstep term; docs/quirks.md, Q39). Difficulty 3 (Round 2): at
     the time limit, not fallen, with more than 5 footsteps, the footstep
     terms are paid even without a new footstep (no +10); ``target`` = +500
     when the previous step's field update reported a reached target (at most
-    twice per episode, Q42). Footsteps and targets are rewarded one step late
-    (Q40). ``info["reward_terms"]`` = ``{"alive", "footstep", "velocity",
+    twice per episode, as announced). Footsteps and targets are rewarded one step late
+    (as in the original: both are updated after the reward). ``info["reward_terms"]`` = ``{"alive", "footstep", "velocity",
     "effort", "bonus", "target"}``, summing to the reward.
 
     **Episode / Starting state.** ``reset`` builds the default state, then
@@ -214,7 +214,7 @@ class L2M2019Env(OsimEnv):
     (knee_angle), ankle plantarflexion (-ankle_angle); pelvis x, z, list,
     rotation 0; all other speeds 0. Coordinates locked in the model (2D:
     pelvis_list, pelvis_rotation, pelvis_tz, hip_adduction; both:
-    hip_rotation, lumbar_extension) keep their defaults and speeds (Q49: the
+    hip_rotation, lumbar_extension) keep their defaults and speeds (so the
     2D model ignores the rightward speed and hip abduction). Muscles are
     then equilibrated. Terminated when the pelvis origin is below 0.6 m;
     truncated at ``spec.timestep_limit`` steps (difficulty 0-2: 1000,
@@ -223,7 +223,7 @@ class L2M2019Env(OsimEnv):
     **Seeds and scenario.** The field's draws (per target: distance r,
     heading change, phase, dwell time; in the original's order) come from
     the env's own ``RandomState``: ``seed=s`` (constructor, ``reset`` or
-    :meth:`seed`; 0 is a seed, None continues the stream, Q6/Q47) draws what
+    :meth:`seed`; 0 is a seed, None continues the stream; docs/quirks.md, Q6) draws what
     the original drew after ``np.random.seed(s)``. ``reset`` pre-draws as many
     targets as the time limit can use (:func:`~osim.env.target_field.n_targets_bound`)
     into ``env.scenario = {"targets": [{"p_sink": [x, y], "v_phase0": phi0,
@@ -237,19 +237,19 @@ class L2M2019Env(OsimEnv):
     A failed simulation step (OpenSim raises or the state turns NaN) ends the
     episode: ``done``, reward 0, the last good observation and
     ``info["failure"]``; ``raise_on_failure=True`` raises
-    :class:`~osim.sim.errors.SimulationError` as the original did (Q9).
+    :class:`~osim.sim.errors.SimulationError` as the original did.
 
     **Arguments.** ``L2M2019Env(visualize=False, integrator_accuracy=5e-5,
     difficulty=3, seed=None, report=None, model='3D', obs_as_dict=True,
     raise_on_failure=False)`` (``visualize`` defaulted to True in the
-    original, Q5; ``model`` and ``obs_as_dict`` are additions: the initial
+    original; ``model`` and ``obs_as_dict`` are additions: the initial
     model and the default of ``obs_as_dict`` in ``reset``/``step``;
     ``report`` is a CSV path, see :class:`~osim.env.base.OsimEnv`). ``reset(project=True, seed=None,
     init_pose=None, obs_as_dict=None, scenario=None)``; ``step(action,
     project=True, obs_as_dict=None)``; ``change_model(model='3D',
     difficulty=3, seed=None)`` reloads only if the model changes, sets the
     difficulty (and ``spec.timestep_limit``), and reseeds if ``seed`` is not
-    None (the original ignored it, Q48); call ``reset`` next.
+    None (the original ignored it); call ``reset`` next.
     """
 
     model_name = MODELS["3D"]
@@ -363,7 +363,7 @@ class L2M2019Env(OsimEnv):
         act2mus[self._mus_rows] = np.arange(len(names))
         if sim.muscle_names == _spec_muscle_order() and tuple(act2mus.tolist()) != ACT2MUS:
             raise RuntimeError(f"action permutation derived from the muscle names {act2mus.tolist()} "
-                               f"differs from spec 7.3 {list(ACT2MUS)}")
+                               f"differs from the original's ACT2MUS {list(ACT2MUS)}")
         self._act2mus = act2mus
         self._fmax = np.array([fmax[n] for n in names])
         self._lopt = np.array([lopt[n] for n in names])
@@ -658,7 +658,7 @@ class L2M2019Env(OsimEnv):
         return out
 
     def get_state_desc(self) -> dict:
-        """The state description (spec 2.4) plus ``v_tgt_field`` (a fresh dict; Q38)."""
+        """The state description plus ``v_tgt_field`` (a fresh dict; the original wrote into its cached one)."""
         desc = dict(self.sim.state_desc())
         if self.episode.ready:
             desc["v_tgt_field"] = self._v_tgt_field.copy()
@@ -684,7 +684,7 @@ class L2M2019Env(OsimEnv):
 
 
 def _spec_muscle_order() -> tuple[str, ...]:
-    """The model muscle order of spec 7.3 (both L2M2019 models)."""
+    """The model muscle order of both L2M2019 model files (right leg, then left)."""
     per_leg = ("abd", "add", "hamstrings", "bifemsh", "glut_max", "iliopsoas", "rect_fem", "vasti",
                "gastroc", "soleus", "tib_ant")
     return tuple(f"{m}_{side}" for side in ("r", "l") for m in per_leg)

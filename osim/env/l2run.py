@@ -18,13 +18,13 @@ class L2RunEnv(OsimEnv):
 
     **Description.** The 2018 port of NIPS 2017 "Learning to Run" onto the
     2018 simulation core: no obstacles, nominal muscle strengths, no ligament
-    penalty (spec section 5).
+    penalty (the 2018 code had none of them, although its documentation described them).
 
     **Action space.** ``Box(0, 1, (18,), float32)``: excitations in the
     model's muscle order: hamstrings, bifemsh, glut_max, iliopsoas, rect_fem,
     vasti, gastroc, soleus, tib_ant; right leg (0-8), then left (9-17).
 
-    **Observation space.** 43 float64 values (the original declared 41, Q26):
+    **Observation space.** 43 float64 values (the original declared 41, but its vector had 43: the centre of mass is 3-D):
 
     ======  ==========================================================  ====
     index   meaning                                                     unit
@@ -53,7 +53,7 @@ class L2RunEnv(OsimEnv):
     ``integration``, ``model_variants``, ``raise_on_failure``, ``seed``,
     ``obs_as_dict``, ``time_limit``);
     ``reset(project=True, seed=None, scenario=None)`` (the original docs'
-    ``difficulty`` is accepted and ignored with a warning, Q25);
+    ``difficulty`` is accepted and ignored with a warning: the class never had obstacles);
     ``step(action, project=True)``. ``project=False`` returns the state
     description instead of the vector. Nothing is random: ``scenario == {}``.
     """

@@ -1,4 +1,4 @@
-"""ProstheticsEnv: NIPS 2018 "AI for Prosthetics" (spec section 6)."""
+"""ProstheticsEnv: NIPS 2018 "AI for Prosthetics" (rounds 1 and 2)."""
 from __future__ import annotations
 
 import math
@@ -29,7 +29,7 @@ _VECTOR_BODIES = ("head", "torso", "toes_l", "toes_r", "talus_l", "talus_r")
 # speeds, then accelerations (hip_l / hip_r: 3 coordinates each).
 _VECTOR_JOINTS = ("ankle_l", "ankle_r", "back", "hip_l", "hip_r", "knee_l", "knee_r")
 # The 2018 documentation's name of the prosthetic foot's contact force
-# (OpenSim 4.6 keeps the file's name, ``pros_foot_r``: spec Q35).
+# (OpenSim 4.6 keeps the file's name, ``pros_foot_r``; the 2018 build renamed it; docs/quirks.md, Q35).
 _FORCE_ALIASES = {"pros_foot_r_0": "pros_foot_r"}
 
 _TARGET_SPEED0 = 1.25
@@ -79,8 +79,7 @@ def _check_model(model, prosthetic) -> tuple[str, bool]:
 class ProstheticsEnv(OsimEnv):
     """Run (round 1) or follow a changing velocity (round 2) with a prosthetic leg.
 
-    **Description.** The NIPS 2018 "AI for Prosthetics" environment (spec
-    section 6): the 14-dof musculoskeletal model whose right shank and foot
+    **Description.** The NIPS 2018 "AI for Prosthetics" environment: the 14-dof musculoskeletal model whose right shank and foot
     are a passive below-knee prosthesis (pin ankle with a spring, 19 muscles).
     ``change_model`` selects the intact model (22 muscles) and/or the planar
     variant (pelvis_list, pelvis_rotation, pelvis_tz and the hip adductions
@@ -94,14 +93,14 @@ class ProstheticsEnv(OsimEnv):
     soleus_l, tib_ant_l.
 
     **Observation space.** 160 float64 values with the prosthesis, 169
-    without, bounds (-inf, inf) (the original declared Box(0, 0), Q1). A body
+    without, bounds (-inf, inf) (the original declared Box(0, 0), which no observation fits). A body
     block is 9 values ``x, y, vx, vy, ax, ay, rz, wz, az`` of the body
     frame's origin (position, linear velocity, linear acceleration in
     ground), its third body-fixed X-Y-Z Euler angle ``rz``, and the z
     components of its angular velocity ``wz`` and acceleration ``az``
     (ground frame). For bodies other than the pelvis, x, y and rz are
     relative to the pelvis (minus the pelvis's); velocities and
-    accelerations are absolute (Q33). With ``M`` muscles (19 or 22):
+    accelerations are absolute (as in the original). With ``M`` muscles (19 or 22):
 
     ==========  ======================================================  ==========
     index       meaning                                                 unit
@@ -136,18 +135,18 @@ class ProstheticsEnv(OsimEnv):
     (166-168)
     ==========  ======================================================  ==========
 
-    The vector never contains the velocity target (as in the original, Q29):
+    The vector never contains the velocity target (as in the original, whose round-2 agents read it from the state description):
     at difficulty 1 read it from the state description (``project=False``,
     :meth:`get_observation_dict`, or ``info["obs_dict"]`` in the Gymnasium
     face) or from :meth:`target_velocity`.
 
     The *state description* (``reset/step(project=False)``,
-    :meth:`get_observation_dict`) is the dict of spec 2.4; at difficulty 1
+    :meth:`get_observation_dict`) is the physics' state description (:mod:`osim.sim.state_desc`); at difficulty 1
     it also holds ``target_vel``, the target ``[vx, vy, vz]`` of the current
-    step (a fresh dict: earlier descriptions are never changed, Q38). The
+    step (a fresh dict: earlier descriptions are never changed; the original wrote into its cached dict). The
     prosthetic foot's contact force is ``forces["pros_foot_r"]`` (OpenSim
-    4.6's name); ``forces["pros_foot_r_0"]`` (the 2018 documentation's name,
-    Q35) reads the same record without being a separate key.
+    4.6's name); ``forces["pros_foot_r_0"]`` (the 2018 documentation's name;
+    docs/quirks.md, Q35) reads the same record without being a separate key.
 
     **Reward.** Difficulty 0 (round 1): ``9 - (vx - 3)^2`` per step, vx the
     pelvis origin's x velocity after the step; ``info["reward_terms"] =
@@ -162,8 +161,8 @@ class ProstheticsEnv(OsimEnv):
     truncated after 300 steps (difficulty 0) or 1000 (difficulty 1)
     (``spec.timestep_limit``; the classic ``done`` is either). After
     construction, :meth:`change_model` or a difficulty change, call
-    :meth:`reset` before :meth:`step` (the original could index past its
-    targets, Q37).
+    :meth:`reset` before :meth:`step` (``step`` raises otherwise; the original could read past the end of
+    its targets).
 
     **Seeds and scenario.** Every reset draws a velocity-target sequence of
     ``time_limit + 1`` rows (also at difficulty 0, where it is not used but
@@ -192,7 +191,7 @@ class ProstheticsEnv(OsimEnv):
     ``step(action, project=True)``, ``change_model(model="3D",
     prosthetic=True, difficulty=0, seed=0)``, ``set_difficulty(d)``,
     ``generate_new_targets(poisson_lambda=300)``; ``report`` a CSV path
-    (see :class:`~osim.env.base.OsimEnv`; it crashed in the original, Q8).
+    (see :class:`~osim.env.base.OsimEnv`; it crashed in the original).
     """
 
     requires_reset = True
@@ -301,7 +300,7 @@ class ProstheticsEnv(OsimEnv):
         return {"target_vel": self._draw_targets(self.time_limit + 1, self.poisson_lambda).tolist()}
 
     def _draw_targets(self, n: int, poisson_lambda: float) -> np.ndarray:
-        """The velocity-target process of spec 6.4: ``n`` rows (vx, vy, vz)."""
+        """The velocity-target process (class docstring, "Seeds and scenario"): ``n`` rows (vx, vy, vz)."""
         change_points = set(np.cumsum(self.np_random.poisson(poisson_lambda, _N_CHANGE_POINTS)).tolist())
         rnd = self.py_random
         speed = np.empty(n)
@@ -369,7 +368,7 @@ class ProstheticsEnv(OsimEnv):
         return self._targets[min(self.sim.istep, len(self._targets) - 1)].copy()
 
     def get_state_desc(self) -> dict:
-        """The state description (spec 2.4); at difficulty 1 with ``target_vel`` (a fresh dict, Q38)."""
+        """The state description; at difficulty 1 with ``target_vel`` (a fresh dict, never changed later)."""
         src = self.sim.state_desc()
         if self._desc is None or self._desc_src is not src or self._desc_difficulty != self.difficulty:
             desc = dict(src)

@@ -47,12 +47,11 @@ HEIGHT_PROFILE = tuple(round(0.1 * k, 1) for k in range(20))
 class RunEnv(OsimEnv):
     """Run as far as possible in 10 s past obstacles, with weakened psoas muscles.
 
-    **Description.** The NIPS 2017 "Learning to Run" environment (spec
-    section 4) on the planar 9-dof, 18-muscle model: spheres fixed in the
+    **Description.** The NIPS 2017 "Learning to Run" environment on the planar 9-dof, 18-muscle model: spheres fixed in the
     ground (real contact with the feet) and, at difficulty 2, a random
     strength for each psoas. Like the 2017 original it integrates at accuracy
     1e-3 and does not equilibrate the muscles at reset (fibers start at
-    0.1 m, spec Q21); unlike it, one integrator serves the whole episode.
+    0.1 m: kept, it shapes the first steps; docs/quirks.md, Q21); unlike it, one integrator serves the whole episode.
 
     **Action space.** ``Box(0, 1, (18,), float32)``: excitations, model order
     (hamstrings, bifemsh, glut_max, iliopsoas, rect_fem, vasti, gastroc,
@@ -73,7 +72,7 @@ class RunEnv(OsimEnv):
     22-35   x, y of the body origins of head, pelvis, torso, toes_l,    m
             toes_r, talus_l, talus_r
     36      "psoas_l strength": the multiplier of muscle 11             -
-            (glut_max_l, the original's off-by-one, spec Q16; muscle 12,
+            (glut_max_l, the original's off-by-one, kept because the challenge was graded on it; muscle 12,
             iliopsoas_l, with ``fix_psoas_index=True``)
     37      psoas_r strength (muscle 3, iliopsoas_r)                    -
     38      next obstacle: x - pelvis_tx (100 when none is left)        m
@@ -94,7 +93,7 @@ class RunEnv(OsimEnv):
 
     **Reward.** ``pelvis_tx`` gained in the step minus the ligament penalty
     ``1e-7 * sqrt(sum F_i^2)`` over the six joint-limit forces (hip, knee,
-    ankle, both legs; spec 4.5): ``info["reward_terms"] = {"forward": ...,
+    ankle, both legs; as the 2017 code, not its documented sum / 1e7): ``info["reward_terms"] = {"forward": ...,
     "ligaments": -...}``.
 
     **Episode.** ``reset(difficulty=None, seed=None, scenario=None,
@@ -111,7 +110,7 @@ class RunEnv(OsimEnv):
     at difficulty 3 (obstacles and psoas as difficulty 2, then):
 
     * ``platforms`` (3: 6): boxes on the ground the feet stand on and trip
-      over (:mod:`osim.models.terrain`; real contact geometry). The course
+      over (:mod:`osim.sim.edits.terrain`; real contact geometry). The course
       starts at x ~ U(1.5, 2.5) m; each platform is U(0.6, 1.6) m long with
       its top U(0.02, 0.12) m above the ground; with probability 1/2 it
       follows the previous one directly (a step up or down), else after a

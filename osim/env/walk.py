@@ -16,8 +16,8 @@ _BODIES = ("head", "pelvis", "toes_r", "toes_l")
 class WalkEnv(OsimEnv):
     """Walk as far as possible in 5 s, commanding muscle activations directly.
 
-    **Description.** The first osim-rl challenge (crowdAI, 2017; spec
-    section 3) on the planar 9-dof, 18-muscle model. The action is written
+    **Description.** The first osim-rl challenge (crowdAI, 2017; original class
+    ``GaitEnv``) on the planar 9-dof, 18-muscle model. The action is written
     into the muscles' *activation* state before each step; no excitation
     drives them during the step (it is 0), so activations decay toward the
     minimum with the deactivation time constant over the 10 ms. Integrator
@@ -25,7 +25,7 @@ class WalkEnv(OsimEnv):
 
     **Action space.** ``Box(0, 1, (18,), float32)``: activations, model muscle
     order (right leg 0-8, left 9-17). Clipped to [0, 1]; NaN/inf rejected
-    (the original did neither, Q13).
+    (the original did neither; docs/quirks.md, Q13).
 
     **Observation space.** 31 float64 values, bounds (-inf, inf):
 
@@ -42,19 +42,19 @@ class WalkEnv(OsimEnv):
     21, 22  centre of mass vx, vy                                       m/s
     23, 24  head origin x, y                                            m
     25, 26  pelvis origin x, y                                          m
-    27, 28  toes_r origin x, y (the original called it "left foot", Q12) m
+    27, 28  toes_r origin x, y (the original's code named it "left foot") m
     29, 30  toes_l origin x, y                                          m
     ======  ==========================================================  ==========
 
     **Reward.** The pelvis_tx gained in the step (the documented rule: the
     return is the final pelvis x). ``legacy_reward=True`` gives the original
-    code's reward, the absolute pelvis_tx after every step (Q10).
+    code's reward, the absolute pelvis_tx after every step (so its return summed positions; docs/quirks.md, Q10).
 
     **Episode.** ``reset(seed=None, scenario=None, project=True)`` returns
-    the real initial observation (the original returned 31 zeros, Q11:
+    the real initial observation (the original returned 31 zeros;
     ``zero_reset_obs=True`` restores that). Terminated when pelvis_ty < 0.7 m;
-    truncated after 500 steps (5 s; the original left this to the grader,
-    Q14). Nothing is random: ``scenario == {}``.
+    truncated after 500 steps (5 s; the original's ``done`` only reported falls
+    and left the limit to the grader). Nothing is random: ``scenario == {}``.
 
     **Arguments.** ``WalkEnv(visualize=False, integrator_accuracy=1e-3,
     legacy_reward=False, zero_reset_obs=False, report=None)``.
