@@ -39,8 +39,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "make_classic_env",
-           "memory_growth", "random_workload", "rss_mb", "WORKLOADS"]
+from osim.registry import make_classic_env
+
+__all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "memory_growth",
+           "random_workload", "rss_mb", "WORKLOADS"]
 
 #: steps each side runs before the other takes its turn
 CHUNK = 20
@@ -63,25 +65,6 @@ class BenchResult:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
-
-
-def make_classic_env(name: str, **kwargs):
-    """A classic env from its class name (``L2RunEnv``) or Gymnasium ID (``osim/L2Run-v0``).
-
-    The registered constructor defaults apply (e.g. vector observations for
-    L2M2019Env and Arm2DEnv); ``kwargs`` override them.
-    """
-    import importlib
-
-    from osim.registration import ENVS
-
-    for env_id, entry in ENVS.items():
-        if name in (env_id, entry.class_name, env_id.split("/")[1]):
-            module, _, attr = entry.entry.partition(":")
-            # the registered defaults (vector observations) suit tools too
-            return getattr(importlib.import_module(module), attr)(**{**entry.kwargs, **kwargs})
-    known = ", ".join(e.class_name for e in ENVS.values())
-    raise ValueError(f"unknown env {name!r}; known: {known} (or their Gymnasium IDs)")
 
 
 def random_workload(n_actions: int, steps: int, seed: int = 0, hold: int = 5) -> np.ndarray:

@@ -1,8 +1,8 @@
 """The one table of osim-rl tasks: names and Gymnasium IDs -> env class, model, defaults.
 
 Every tool that finds an env by name goes through this module: ``import
-osim`` (Gymnasium registration), the ``osim-rl`` command, the evaluation
-server and its workers, the benchmark and the training helpers.
+osim`` (which registers the Gymnasium IDs), the ``osim-rl`` command, the
+evaluation server and its workers, the benchmark and the training helpers.
 
 An env is named by its Gymnasium ID (``"osim/L2Run-v0"``), the ID without
 the namespace (``"L2Run-v0"``) or its classic class name (``"L2RunEnv"``; a

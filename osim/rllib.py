@@ -47,10 +47,9 @@ def osim_env_ids() -> list[str]:
     """Every registered osim-rl Gymnasium ID (``osim/...``)."""
     import gymnasium as gym
 
-    import osim  # noqa: F401  (registers the IDs)
-    from osim.registration import ENVS
+    from osim import registry  # (importing osim registers the IDs)
 
-    return sorted(set(ENVS) | {k for k in gym.registry if k.startswith("osim/")})
+    return sorted(set(registry.env_ids()) | {k for k in gym.registry if k.startswith(f"{registry.NAMESPACE}/")})
 
 
 class OsimEnvCreator:

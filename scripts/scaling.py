@@ -314,10 +314,10 @@ def main(argv=None) -> int:
                    help="vector env workers poll this long before blocking (osim.vector; default 0: Gymnasium's)")
     p.add_argument("--json", dest="json_path", default=None, help="write the results to this JSON file")
     args = p.parse_args(argv)
-    from osim.train import parse_json_kwargs
+    from osim.registry import parse_kwargs
 
     try:
-        env_kwargs = parse_json_kwargs(args.env_kwargs, "--env-kwargs")
+        env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
         if args.steps < 10 or args.repeats < 1 or args.hold < 1:
             raise ValueError("--steps must be >= 10, --repeats and --hold >= 1")
     except ValueError as exc:

@@ -6,8 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from osim.bench import bench_env, make_classic_env, random_workload
+from osim.bench import bench_env, random_workload
 from osim.cli import main
+from osim.registry import make_classic_env
 
 
 @pytest.mark.parametrize("name", ["L2RunEnv", "WalkEnv", "RunEnv"])

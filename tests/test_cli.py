@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from osim.cli import main
-from osim.registration import ENVS
+from osim.registry import ENVS
 
 
 @pytest.fixture

@@ -54,15 +54,11 @@ def test_missing_torch_names_the_pip_command(monkeypatch):
         T.require_sb3()
 
 
-def test_parse_json_kwargs():
-    assert T.parse_json_kwargs('{"difficulty": 0}') == {"difficulty": 0}
-    assert T.parse_json_kwargs(None) == {} and T.parse_json_kwargs("") == {}
-    assert T.parse_json_kwargs({"a": 1}) == {"a": 1}
-    for bad in ("[1, 2]", "difficulty=0", "3"):
-        with pytest.raises(ValueError, match="JSON object"):
-            T.parse_json_kwargs(bad)
-    with pytest.raises(TypeError):
-        T.parse_json_kwargs(3)
+def test_env_ids_are_looked_up_in_the_registry():
+    assert T._check_env_id("Arm2DEnv") == T._check_env_id("Arm2D-v0") == "osim/Arm2D-v0"
+    assert T._check_env_id("CartPole-v1") == "CartPole-v1"  # any Gymnasium ID
+    with pytest.raises(ValueError, match="unknown env id 'osim/Nope-v0'; registered osim IDs: osim/L2Run-v0"):
+        T._check_env_id("osim/Nope-v0")
 
 
 @needs_sb3
