@@ -37,7 +37,7 @@ def _make_env(env_name: str, **kwargs):
 
 
 def _controller(name: str, env, seed: int):
-    from osim.controllers import make_controller
+    from osim.control import make_controller
 
     try:
         return make_controller(name, env, seed)
@@ -89,7 +89,7 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
     """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) and print a summary."""
     from tqdm import tqdm
 
-    from osim.record import run_episode, save_record
+    from osim.tools.record import run_episode, save_record
 
     env = _make_env(env_name, **env_kwargs)
     policy = _controller(controller, env, seed)
@@ -135,7 +135,7 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
 
     replaying = env_name.endswith(".npz")
     if replaying:
-        from osim.record import load_record
+        from osim.tools.record import load_record
 
         try:
             record = load_record(env_name)
@@ -192,10 +192,10 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
 def plot(record_path: str, out_path: str | None) -> None:
     """Plot a recorded episode (from `osim-rl run --record`): joints, activations, forces, path, rewards."""
     try:
-        from osim.plot import plot_episode
+        from osim.tools.plot import plot_episode
     except ImportError:
         raise click.ClickException('plot needs matplotlib: pip install "osim-rl[video]"') from None
-    from osim.record import load_record
+    from osim.tools.record import load_record
 
     out_path = out_path or str(record_path).rsplit(".", 1)[0] + ".png"
     plot_episode(load_record(record_path), path=out_path)
@@ -231,7 +231,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
     """Steps/s of each env next to bare OpenSim integration of the same trajectory."""
     from dataclasses import asdict
 
-    from osim.bench import bench_env, compare_modes, memory_growth
+    from osim.tools.bench import bench_env, compare_modes, memory_growth
 
     # the mode as constructor keywords; fast=True is the alias of the envs' physics="fast" preset
     mode = {"fast": True} if fast else {}
@@ -291,7 +291,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
 def evaluate_cmd(policy_path: str, env_id: str | None, episodes: int, seed: int, env_kwargs: dict) -> None:
     """Mean return, episode length and distance of a policy saved by scripts/train.py."""
     try:
-        from osim.train import evaluate_policy_file
+        from osim.training.train import evaluate_policy_file
     except ImportError:
         raise click.ClickException('evaluating policies needs stable-baselines3: pip install "osim-rl[train]"') from None
     try:

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from osim.registry import parse_kwargs
-    from osim.train import evaluate_policy, evaluate_policy_file
+    from osim.training.train import evaluate_policy, evaluate_policy_file
 
     try:
         if args.policy == "random":

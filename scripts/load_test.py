@@ -211,7 +211,7 @@ def main() -> int:
     start = time.monotonic()
     deadline = start + args.max_seconds
 
-    from osim.bench import random_workload
+    from osim.tools.bench import random_workload
     from osim.registry import make_classic_env
 
     probe = make_classic_env(args.env)

@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         from osim.registry import parse_kwargs
-        from osim.train import evaluate_policy_file, train
+        from osim.training.train import evaluate_policy_file, train
 
         env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
         algo_kwargs = parse_kwargs(args.algo_kwargs, "--algo-kwargs")

@@ -47,7 +47,7 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        from osim.rllib import require_ray, train_ppo
+        from osim.training.rllib import require_ray, train_ppo
         from osim.registry import parse_kwargs
 
         ray = require_ray()

@@ -6,7 +6,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from osim.bench import bench_env, random_workload
+from osim.tools.bench import bench_env, random_workload
 from osim.cli import main
 from osim.registry import make_classic_env
 
@@ -49,7 +49,7 @@ def test_cli_errors_say_what_to_do():
 
 def test_episode_record_roundtrip(tmp_path):
     from osim.env import L2RunEnv
-    from osim.record import load_record, record_episode, save_record
+    from osim.tools.record import load_record, record_episode, save_record
 
     env = L2RunEnv()
     actions = random_workload(18, 8, seed=1)

@@ -1,4 +1,4 @@
-"""Training helpers (osim.train, scripts/train.py, scripts/evaluate.py): tiny runs, resume, evaluation, errors."""
+"""Training (osim.training.train, scripts/train.py, scripts/evaluate.py): tiny runs, resume, evaluation, errors."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import osim  # noqa: F401
-from osim import train as T
+from osim.training import train as T
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_ID = "osim/Arm2D-v0"
@@ -32,7 +32,7 @@ def _script(name):
 
 
 def test_importing_osim_imports_no_optional_dependency():
-    code = ("import sys, osim, osim.env, osim.train, osim.rllib\n"
+    code = ("import sys, osim, osim.env, osim.training.train, osim.training.rllib\n"
             "bad = [m for m in ('torch', 'stable_baselines3', 'ray') if m in sys.modules]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

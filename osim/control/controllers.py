@@ -34,7 +34,7 @@ def make_controller(name: str, env, seed: int = 0) -> Controller:
     if path.suffix == ".zip" or path.exists():
         if not path.exists():
             raise ValueError(f"policy file not found: {path}")
-        from osim.train import load_policy
+        from osim.training.train import load_policy
 
         policy = load_policy(path)
         return lambda obs, _k: np.asarray(policy.predict(np.asarray(obs, dtype=np.float64), deterministic=True)[0])

@@ -6,7 +6,7 @@ Optional: needs ``pip install "osim-rl[ray]"`` (``ray[rllib]`` and torch).
 ::
 
     import ray
-    from osim.rllib import register_rllib_envs, ppo_config
+    from osim.training.rllib import register_rllib_envs, ppo_config
 
     ray.init()                      # or ray.init(address="auto") on a cluster
     register_rllib_envs()           # "osim/L2Run-v0", "osim/Arm2D-v0", ... for RLlib
@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 __all__ = ["INSTALL_HINT", "require_ray", "OsimEnvCreator", "register_rllib_envs", "osim_env_ids", "ppo_config", "train_ppo"]
 
-_log = logging.getLogger("osim.rllib")
+_log = logging.getLogger("osim.training.rllib")
 
 INSTALL_HINT = 'pip install "osim-rl[ray]"'
 

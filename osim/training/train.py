@@ -50,7 +50,7 @@ __all__ = [
     "episode_distance_kind",
 ]
 
-_log = logging.getLogger("osim.train")
+_log = logging.getLogger("osim.training.train")
 
 #: algorithms :func:`train` knows (stable-baselines3 class names)
 ALGORITHMS = ("PPO", "SAC")
@@ -208,7 +208,7 @@ def _read_vecnorm(path: Path):
 
 def _existing_zip(path) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"policy path must be a path to a .zip saved by osim.train, got {type(path).__name__}")
+        raise TypeError(f"policy path must be a path to a .zip saved by osim.training.train, got {type(path).__name__}")
     p = Path(path)
     if not p.exists() and p.suffix != ".zip" and p.with_suffix(p.suffix + ".zip").exists():
         p = p.with_suffix(p.suffix + ".zip")
