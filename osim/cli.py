@@ -233,7 +233,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
 
     from osim.tools.bench import bench_env, compare_modes, memory_growth
 
-    # the mode as constructor keywords; fast=True is the alias of the envs' physics="fast" preset
+    # the mode as env constructor keywords, as compare_modes takes them
     mode = {"fast": True} if fast else {}
     # one name per class (osim/RunCourse-v0 is RunEnv at difficulty 3: name its ID to bench it)
     names = list(env_names) or list(registry.class_names())

@@ -18,6 +18,20 @@ def test_baseline_replays_the_same_trajectory(name):
     assert result.env_steps_per_s > 0 and result.bare_steps_per_s > 0 and result.ratio > 0
 
 
+def test_bare_side_steps_through_one_function(monkeypatch):
+    from osim.tools import bench
+
+    calls = []
+
+    def spy(sim, actions, activations):
+        calls.append((len(actions), activations))
+        return sim.bare_steps(actions, activations=activations)
+
+    monkeypatch.setattr(bench, "_bare_steps", spy)
+    assert bench_env("WalkEnv", steps=30, repeats=1).same_trajectory
+    assert sum(n for n, _ in calls) == 30 and all(activations for _, activations in calls)  # WalkEnv: activations
+
+
 def test_workload_is_seeded_and_held():
     a, b = random_workload(18, 12, seed=3), random_workload(18, 12, seed=3)
     assert (a == b).all() and (a[0] == a[4]).all() and not (a[4] == a[5]).all()

@@ -5,9 +5,9 @@ one process. The *API* instance runs a workload through the classic API
 (``reset``/``step``: validation, observation, reward). The *bare* instance
 replays, chunk by chunk, the same episodes (same scenario, same reset
 arguments, the excitations the API instance's muscles received) with bare
-OpenSim calls only (:meth:`osim.simulator.Simulator.bare_steps`: excitations,
-integrate, realise accelerations): the same model and the same trajectory,
-which is checked. The two alternate every :data:`CHUNK` steps, so both see
+OpenSim calls only (:func:`_bare_steps`, the simulator's bare stepping:
+excitations, integrate, realise accelerations): the same model and the same
+trajectory, which is checked. The two alternate every :data:`CHUNK` steps, so both see
 the same machine load; the ratio of their step times is the env's overhead.
 
 Workloads:
@@ -24,8 +24,9 @@ step time spent inside OpenSim's ``Manager.integrate``, the median reset
 time, and whether the trajectories matched. Compare ratios from one run, not
 absolute numbers: those depend on the machine and its load.
 
-:func:`compare_modes` runs integrations (faithful, fast, ...) interleaved on
-one workload and reports their speed ratios and pelvis drift;
+:func:`compare_modes` runs modes (faithful, fast, ...), each given as env
+constructor keywords (``{"fast": True}``), interleaved on one workload and
+reports their speed ratios and pelvis drift;
 :func:`memory_growth` measures resident memory over many resets and steps.
 """
 from __future__ import annotations
@@ -133,6 +134,15 @@ def _received(env) -> np.ndarray:
     return env.sim.get_excitations()
 
 
+def _bare_steps(sim, actions: np.ndarray, activations: bool):
+    """Bare OpenSim steps of ``actions`` (one row per step) on ``sim``: ``(q per step, seconds)``.
+
+    The benchmark's only call into the simulator's bare stepping; the one
+    line to change when it becomes ``osim.sim.bare.bare_steps(physics, ...)``.
+    """
+    return sim.bare_steps(actions, activations=activations)
+
+
 def _run_pair(api, bare, driver: _Driver, steps: int, seed: int):
     """The workload on the API instance, replayed bare chunk by chunk. Returns timings and trajectories."""
     t_env = t_bare = t_int = 0.0
@@ -162,7 +172,7 @@ def _run_pair(api, bare, driver: _Driver, steps: int, seed: int):
                 if done:
                     break
             t_int += api.sim.integrate_seconds - integ0
-            q, t = bare.sim.bare_steps(np.array(received), activations=bare.actions_are_activations)
+            q, t = _bare_steps(bare.sim, np.array(received), bare.actions_are_activations)
             t_bare += t
             q_bare.append(q)
         if k < steps:
