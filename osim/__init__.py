@@ -5,6 +5,6 @@ classic challenge API lives in :mod:`osim.env`.
 """
 __version__ = "4.0.0.dev0"
 
-from osim.registration import register_envs as _register_envs
+from osim.registry import register_envs as _register_envs
 
 _register_envs()

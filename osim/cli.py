@@ -9,13 +9,7 @@ from typing import Any
 import click
 import numpy as np
 
-from osim.registration import ENVS
-
-
-
-def _env_names() -> list[str]:
-    """One name per env class (osim/RunCourse-v0 is RunEnv at difficulty 3: name its ID to bench it)."""
-    return list(dict.fromkeys(e.class_name for e in ENVS.values()))
+from osim import registry
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,28 +20,24 @@ def main() -> None:
 
 @main.command("list")
 def list_envs() -> None:
-    """List the environments with their Gymnasium IDs and sizes."""
-    from osim.bench import make_classic_env
-
-    click.echo(f"{'env':<14} {'gymnasium id':<20} {'obs':>5} {'act':>5} {'steps':>6}")
-    for env_id, entry in ENVS.items():
-        env = make_classic_env(env_id)
-        click.echo(f"{entry.class_name:<14} {env_id:<20} {env.get_observation_space_size():>5} "
-                   f"{env.get_action_space_size():>5} {env.spec.timestep_limit:>6}")
+    """List the environments with their Gymnasium IDs, models and sizes."""
+    click.echo(f"{'env':<14} {'gymnasium id':<20} {'model':<22} {'obs':>5} {'act':>5} {'steps':>6}  summary")
+    for env_id, entry in registry.ENVS.items():
+        env = registry.make_classic_env(env_id)
+        click.echo(f"{entry.class_name:<14} {env_id:<20} {entry.model:<22} {env.get_observation_space_size():>5} "
+                   f"{env.get_action_space_size():>5} {env.spec.timestep_limit:>6}  {entry.summary}")
         env.close()
 
 
 def _make_env(env_name: str, **kwargs):
-    from osim.bench import make_classic_env
-
     try:
-        return make_classic_env(env_name, **kwargs)
+        return registry.make_classic_env(env_name, **kwargs)
     except (ValueError, TypeError) as exc:
         raise click.BadParameter(str(exc), param_hint="ENV/--env-kwargs") from None
 
 
 def _controller(name: str, env, seed: int):
-    from osim.controllers import make_controller
+    from osim.control import make_controller
 
     try:
         return make_controller(name, env, seed)
@@ -64,20 +54,15 @@ def _reset_kwargs(env, controller: str) -> dict:
     return {}
 
 
-def _parse_env_kwargs(_ctx, _param, value):
-    if not value:
-        return {}
+def _env_kwargs_callback(_ctx, _param, value):
     try:
-        kwargs = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not valid JSON: {exc}") from None
-    if not isinstance(kwargs, dict):
-        raise click.BadParameter('expected a JSON object, e.g. \'{"model": "2D"}\'')
-    return kwargs
+        return registry.parse_kwargs(value, "--env-kwargs")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 _env_kwargs_option = click.option(
-    "--env-kwargs", default=None, callback=_parse_env_kwargs, metavar="JSON",
+    "--env-kwargs", default=None, callback=_env_kwargs_callback, metavar="JSON",
     help='Constructor keywords of the env, e.g. \'{"model": "2D", "difficulty": 2}\'.')
 
 _controller_option = click.option(
@@ -104,7 +89,7 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
     """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) and print a summary."""
     from tqdm import tqdm
 
-    from osim.record import run_episode, save_record
+    from osim.tools.record import run_episode, save_record
 
     env = _make_env(env_name, **env_kwargs)
     policy = _controller(controller, env, seed)
@@ -150,7 +135,7 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
 
     replaying = env_name.endswith(".npz")
     if replaying:
-        from osim.record import load_record
+        from osim.tools.record import load_record
 
         try:
             record = load_record(env_name)
@@ -207,14 +192,22 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
 def plot(record_path: str, out_path: str | None) -> None:
     """Plot a recorded episode (from `osim-rl run --record`): joints, activations, forces, path, rewards."""
     try:
-        from osim.plot import plot_episode
+        from osim.tools.plot import plot_episode
     except ImportError:
         raise click.ClickException('plot needs matplotlib: pip install "osim-rl[video]"') from None
-    from osim.record import load_record
+    from osim.tools.record import load_record
 
     out_path = out_path or str(record_path).rsplit(".", 1)[0] + ".png"
     plot_episode(load_record(record_path), path=out_path)
     click.echo(f"wrote {out_path}")
+
+
+def _is_class(name: str, class_name: str) -> bool:
+    """Whether ``name`` is registered for the classic class ``class_name`` (False for unknown names)."""
+    try:
+        return registry.lookup(name)[1].class_name == class_name
+    except ValueError:
+        return False
 
 
 @main.command("bench")
@@ -238,22 +231,24 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
     """Steps/s of each env next to bare OpenSim integration of the same trajectory."""
     from dataclasses import asdict
 
-    from osim.bench import bench_env, compare_modes, memory_growth
+    from osim.tools.bench import bench_env, compare_modes, memory_growth
 
-    names = list(env_names) or _env_names()
+    # the mode as env constructor keywords, as compare_modes takes them
+    mode = {"fast": True} if fast else {}
+    # one name per class (osim/RunCourse-v0 is RunEnv at difficulty 3: name its ID to bench it)
+    names = list(env_names) or list(registry.class_names())
     results, extra = [], {}
     click.echo(f"{'env':<14} {'workload':<8} {'mode':<9} {'env steps/s':>11} {'bare steps/s':>12} {'ratio':>6} "
                f"{'integrate':>9} {'reset ms':>8} {'same':>5}")
     for name in names:
         workloads = ["random", "walk"] if workload == "all" else [workload]
         for w in workloads:
-            if w == "walk" and name not in ("L2M2019Env", "osim/L2M2019-v0", "L2M2019-v0"):
+            if w == "walk" and not _is_class(name, "L2M2019Env"):
                 if workload == "walk":
                     raise click.BadParameter(f"the walk workload needs L2M2019Env, not {name}", param_hint="ENV")
                 continue
             try:
-                r = bench_env(name, steps=steps, seed=seed, repeats=repeats, workload=w,
-                              **({"fast": True} if fast else {}))
+                r = bench_env(name, steps=steps, seed=seed, repeats=repeats, workload=w, **mode)
             except ValueError as exc:
                 raise click.BadParameter(str(exc), param_hint="ENV") from None
             results.append(r)
@@ -274,7 +269,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
                            f"{m.first_episode_steps:>6} {m.episodes:>4} "
                            + " ".join(f"{v:>9.2f} mm" for v in m.pelvis_drift_mm.values()))
     if memory_resets:
-        m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, fast=fast)
+        m = memory_growth("L2RunEnv", resets=memory_resets, steps=100 * memory_resets, seed=seed, **mode)
         extra["memory"] = asdict(m)
         click.echo(f"\nmemory: {m.env} ({m.integration}) {m.resets} resets, {m.steps} steps: "
                    f"RSS {m.rss_start_mb:.1f} -> {m.rss_end_mb:.1f} MB ({m.growth_mb:+.2f} MB) in {m.seconds:.0f} s")
@@ -296,7 +291,7 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
 def evaluate_cmd(policy_path: str, env_id: str | None, episodes: int, seed: int, env_kwargs: dict) -> None:
     """Mean return, episode length and distance of a policy saved by scripts/train.py."""
     try:
-        from osim.train import evaluate_policy_file
+        from osim.training.train import evaluate_policy_file
     except ImportError:
         raise click.ClickException('evaluating policies needs stable-baselines3: pip install "osim-rl[train]"') from None
     try:

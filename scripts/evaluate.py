@@ -34,14 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from osim.train import evaluate_policy, evaluate_policy_file, parse_json_kwargs
+    from osim.registry import parse_kwargs
+    from osim.training.train import evaluate_policy, evaluate_policy_file
 
     try:
         if args.policy == "random":
             if not args.env_id:
                 raise ValueError("--env is required with the random policy")
             result = evaluate_policy("random", args.env_id, args.episodes, args.seed,
-                                     parse_json_kwargs(args.env_kwargs, "--env-kwargs"))
+                                     parse_kwargs(args.env_kwargs, "--env-kwargs"))
             result["policy"] = "random"
         else:
             result = evaluate_policy_file(args.policy, args.env_id, args.episodes, args.seed, args.env_kwargs,

@@ -120,7 +120,7 @@ class ServerProcess:
 
 
 def run_local(env_name: str, actions: np.ndarray, deadline: float) -> dict:
-    from osim.bench import make_classic_env
+    from osim.registry import make_classic_env
 
     env = make_classic_env(env_name)
     env.reset(seed=0)
@@ -211,7 +211,8 @@ def main() -> int:
     start = time.monotonic()
     deadline = start + args.max_seconds
 
-    from osim.bench import make_classic_env, random_workload
+    from osim.tools.bench import random_workload
+    from osim.registry import make_classic_env
 
     probe = make_classic_env(args.env)
     actions = random_workload(probe.get_action_space_size(), args.steps, args.seed)

@@ -13,8 +13,8 @@ from PIL import Image
 from osim.control import ReflexController
 from osim.env import L2M2019Env
 from osim.env.l2m2019 import EXAMPLE_INIT_POSE
-from osim.plot import plot_episode
-from osim.record import run_episode
+from osim.tools.plot import plot_episode
+from osim.tools.record import run_episode
 from osim.render import render_scene
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

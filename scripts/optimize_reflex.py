@@ -51,10 +51,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     from osim.control.optimize import OptimizeConfig, optimize
-    from osim.train import parse_json_kwargs
+    from osim.registry import parse_kwargs
 
     try:
-        env_kwargs = parse_json_kwargs(args.env_kwargs, "--env-kwargs")
+        env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
         if args.max_generations is None and args.max_evaluations is None and args.max_hours is None \
                 and args.target_return is None:
             raise ValueError("give a budget: --max-generations, --max-evaluations, --max-hours or --target-return")

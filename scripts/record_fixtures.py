@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from osim.bench import random_workload
+from osim.tools.bench import random_workload
 from osim.env import RunEnv, WalkEnv
-from osim.record import record_episode, save_record
+from osim.tools.record import record_episode, save_record
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 

@@ -10,7 +10,7 @@ same per worker and only parallelism differs):
 * ``bare``: one env in this process (``gymnasium.make``), no vector env;
 * ``vec1``: AsyncVectorEnv with 1 worker process;
 * ``vec2``: AsyncVectorEnv with 2 worker processes (2 env steps per step call;
-  ``--spin 0.05``: workers that poll before they block, :mod:`osim.vector`);
+  ``--spin 0.05``: workers that poll before they block, :mod:`osim.training.vector`);
 * ``solo1`` / ``solo2``: 1 or 2 independent processes, each stepping its own
   bare env with no vector env and no communication at all.
 
@@ -41,7 +41,7 @@ import time
 
 
 def _workload(n_actions: int, steps: int, seed: int, hold: int):
-    from osim.bench import random_workload
+    from osim.tools.bench import random_workload
 
     return random_workload(n_actions, steps, seed=seed, hold=hold).astype("float32")
 
@@ -79,14 +79,14 @@ def time_vector(env_id: str, env_kwargs: dict, actions, seed: int, n_workers: in
     import gymnasium as gym
     import numpy as np
 
-    from osim.train import make_gym_env
+    from osim.training.train import make_gym_env
 
     fn = functools.partial(make_gym_env, env_id, env_kwargs)
     cpus = sorted(os.sched_getaffinity(0))
     fns = [_PinnedFactory(fn, cpus[i % len(cpus)]) if pin else fn for i in range(n_workers)]
     extra = {}
     if spin:
-        from osim.vector import spinning_worker
+        from osim.training.vector import spinning_worker
 
         extra["worker"] = functools.partial(spinning_worker, spin=spin)
     venv = gym.vector.AsyncVectorEnv(fns, context=context,
@@ -311,13 +311,14 @@ def main(argv=None) -> int:
                    help="multiprocessing start method (default: the platform's)")
     p.add_argument("--pin", action="store_true", help="pin each worker process to its own CPU")
     p.add_argument("--spin", type=float, default=0.0, metavar="SECONDS",
-                   help="vector env workers poll this long before blocking (osim.vector; default 0: Gymnasium's)")
+                   help="vector env workers poll this long before blocking (osim.training.vector; "
+                        "default 0: Gymnasium's)")
     p.add_argument("--json", dest="json_path", default=None, help="write the results to this JSON file")
     args = p.parse_args(argv)
-    from osim.train import parse_json_kwargs
+    from osim.registry import parse_kwargs
 
     try:
-        env_kwargs = parse_json_kwargs(args.env_kwargs, "--env-kwargs")
+        env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
         if args.steps < 10 or args.repeats < 1 or args.hold < 1:
             raise ValueError("--steps must be >= 10, --repeats and --hold >= 1")
     except ValueError as exc:

@@ -50,10 +50,11 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        from osim.train import evaluate_policy_file, parse_json_kwargs, train
+        from osim.registry import parse_kwargs
+        from osim.training.train import evaluate_policy_file, train
 
-        env_kwargs = parse_json_kwargs(args.env_kwargs, "--env-kwargs")
-        algo_kwargs = parse_json_kwargs(args.algo_kwargs, "--algo-kwargs")
+        env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
+        algo_kwargs = parse_kwargs(args.algo_kwargs, "--algo-kwargs")
         policy_kwargs = None
         if args.net:
             try:

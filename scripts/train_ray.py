@@ -47,11 +47,11 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
-        from osim.rllib import require_ray, train_ppo
-        from osim.train import parse_json_kwargs
+        from osim.training.rllib import require_ray, train_ppo
+        from osim.registry import parse_kwargs
 
         ray = require_ray()
-        env_kwargs = parse_json_kwargs(args.env_kwargs, "--env-kwargs")
+        env_kwargs = parse_kwargs(args.env_kwargs, "--env-kwargs")
     except (ImportError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

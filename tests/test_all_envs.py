@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import osim  # noqa: F401
-from osim.registration import ENVS
+from osim.registry import ENVS
 
 IDS = sorted(ENVS)
 STEPS = 12

@@ -6,8 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from osim.bench import bench_env, make_classic_env, random_workload
+from osim.tools.bench import bench_env, random_workload
 from osim.cli import main
+from osim.registry import make_classic_env
 
 
 @pytest.mark.parametrize("name", ["L2RunEnv", "WalkEnv", "RunEnv"])
@@ -15,6 +16,22 @@ def test_baseline_replays_the_same_trajectory(name):
     result = bench_env(name, steps=40, repeats=1)
     assert result.same_trajectory and result.steps == 40
     assert result.env_steps_per_s > 0 and result.bare_steps_per_s > 0 and result.ratio > 0
+
+
+def test_bare_side_steps_through_one_function(monkeypatch):
+    from osim.tools import bench
+
+    from osim.sim.bare import bare_steps
+
+    calls = []
+
+    def spy(sim, actions, activations=False):
+        calls.append((len(actions), activations))
+        return bare_steps(sim, actions, activations=activations)
+
+    monkeypatch.setattr(bench, "bare_steps", spy)
+    assert bench_env("WalkEnv", steps=30, repeats=1).same_trajectory
+    assert sum(n for n, _ in calls) == 30 and all(activations for _, activations in calls)  # WalkEnv: activations
 
 
 def test_workload_is_seeded_and_held():
@@ -48,7 +65,7 @@ def test_cli_errors_say_what_to_do():
 
 def test_episode_record_roundtrip(tmp_path):
     from osim.env import L2RunEnv
-    from osim.record import load_record, record_episode, save_record
+    from osim.tools.record import load_record, record_episode, save_record
 
     env = L2RunEnv()
     actions = random_workload(18, 8, seed=1)

@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from osim.cli import main
-from osim.registration import ENVS
+from osim.registry import ENVS
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_serve_rejects_a_bad_config(cli, tmp_path):
 
 
 def test_evaluate_reports_metrics_of_a_saved_policy(cli, tmp_path):
-    from osim.train import train
+    from osim.training.train import train
 
     out = tmp_path / "run"
     train("osim/Arm2D-v0", algo="PPO", total_steps=64, n_envs=1, out_dir=out, progress=False,

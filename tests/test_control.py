@@ -129,13 +129,15 @@ def test_does_not_import_opensim():
     """The controller is pure Python/NumPy: its modules import only the standard library, numpy and itself.
 
     (``optimize.py``, the search harness, runs episodes: it imports the env,
-    cma and tqdm, but only inside its functions; see the subprocess check.)
+    cma and tqdm, but only inside its functions; ``controllers.py`` loads
+    saved policies with :mod:`osim.training.train`, also inside a function;
+    see the subprocess check.)
     """
     import subprocess
 
     allowed = set(sys.stdlib_module_names) | {"numpy", "osim"}
     for path in Path(reflex.__file__).parent.glob("*.py"):
-        if path.name == "optimize.py":
+        if path.name in ("optimize.py", "controllers.py"):
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
@@ -148,7 +150,8 @@ def test_does_not_import_opensim():
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
                 if name.startswith("osim"):
                     assert name.startswith("osim.control"), f"{path.name} imports {name}"
-    code = "import sys, osim.control, osim.control.optimize; assert 'opensim' not in sys.modules"
+    code = ("import sys, osim.control, osim.control.optimize, osim.control.controllers; "
+            "assert 'opensim' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osim.bench import compare_modes, random_workload
+from osim.tools.bench import compare_modes, random_workload
 from osim.env import Arm2DEnv, L2RunEnv, ProstheticsEnv, RunEnv, WalkEnv
 from osim.env.l2m2019 import EXAMPLE_INIT_POSE, L2M2019Env
 from osim.models.variants import (FAST_VARIANTS, FRICTION_TRANSITION_FACTOR, SHORT_TENDON_RATIO, VARIANTS,
@@ -135,7 +135,7 @@ def test_restart_only_when_excitations_change(monkeypatch):
 
 def test_restart_replays_bare_identically():
     """The benchmark's bare replay restarts exactly where the env did: the same trajectory."""
-    from osim.bench import bench_env
+    from osim.tools.bench import bench_env
 
     r = bench_env("L2RunEnv", steps=30, repeats=1, integration={"restart": True, "accuracy": 1e-3})
     assert r.same_trajectory

@@ -1,4 +1,4 @@
-"""The Gymnasium face: registration, env checker, seeding, termination vs truncation."""
+"""The Gymnasium face: registered IDs, env checker, seeding, termination vs truncation."""
 from __future__ import annotations
 
 import gymnasium as gym
@@ -7,7 +7,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import osim  # noqa: F401  (registers the IDs)
-from osim.registration import ENVS
+from osim.registry import ENVS
 
 IDS = sorted(ENVS)
 

@@ -56,7 +56,7 @@ def my_controller(observation) -> list[float]:
 @pytest.fixture(scope="module")
 def expected():
     """The evaluation run locally: per-episode step rewards and the score."""
-    from osim.bench import make_classic_env
+    from osim.registry import make_classic_env
 
     env = make_classic_env("L2RunEnv")
     env.spec.timestep_limit = L2RUN_STEPS

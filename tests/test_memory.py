@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from osim.bench import memory_growth, rss_mb
+from osim.tools.bench import memory_growth, rss_mb
 from osim.env import L2RunEnv
 
 

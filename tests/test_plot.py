@@ -1,4 +1,4 @@
-"""Episode plots (osim.plot): synthetic records, no OpenSim."""
+"""Episode plots (osim.tools.plot): synthetic records, no OpenSim."""
 from __future__ import annotations
 
 import subprocess
@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from osim.plot import PANEL_TITLES, plot_episode  # noqa: E402
-from osim.record import save_record  # noqa: E402
+from osim.tools.plot import PANEL_TITLES, plot_episode  # noqa: E402
+from osim.tools.record import save_record  # noqa: E402
 
 MUSCLES = ("abd", "add", "hamstrings", "bifemsh", "glut_max", "iliopsoas", "rect_fem", "vasti", "gastroc",
            "soleus", "tib_ant")
@@ -160,7 +160,7 @@ def test_bad_path_and_type(tmp_path):
 
 
 def test_never_touches_pyplot():
-    code = ("import numpy as np, sys; from osim.plot import plot_episode; "
+    code = ("import numpy as np, sys; from osim.tools.plot import plot_episode; "
             "plot_episode({'actions': np.zeros((3, 2)), 'rewards': np.ones(3)}); "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

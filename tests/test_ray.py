@@ -1,4 +1,4 @@
-"""Ray RLlib integration (osim.rllib): env registration, env creators, rollouts on a local Ray instance."""
+"""Ray RLlib (osim.training.rllib): every ID registered with RLlib, env creators, rollouts on a local Ray instance."""
 from __future__ import annotations
 
 import importlib.util
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import osim  # noqa: F401
-from osim import rllib
-from osim.registration import ENVS
+from osim.training import rllib
+from osim.registry import ENVS
 
 ray_missing = importlib.util.find_spec("ray") is None or importlib.util.find_spec("torch") is None
 needs_ray = pytest.mark.skipif(ray_missing, reason='needs ray[rllib] and torch: pip install "osim-rl[ray]"')

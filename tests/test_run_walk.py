@@ -8,7 +8,7 @@ import pytest
 
 from helpers import flatten_desc
 from osim.env import RunEnv, WalkEnv
-from osim.record import load_record, replay
+from osim.tools.record import load_record, replay
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -1,4 +1,4 @@
-"""Training helpers (osim.train, scripts/train.py, scripts/evaluate.py): tiny runs, resume, evaluation, errors."""
+"""Training (osim.training.train, scripts/train.py, scripts/evaluate.py): tiny runs, resume, evaluation, errors."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import osim  # noqa: F401
-from osim import train as T
+from osim.training import train as T
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_ID = "osim/Arm2D-v0"
@@ -32,7 +32,7 @@ def _script(name):
 
 
 def test_importing_osim_imports_no_optional_dependency():
-    code = ("import sys, osim, osim.env, osim.train, osim.rllib\n"
+    code = ("import sys, osim, osim.env, osim.training.train, osim.training.rllib\n"
             "bad = [m for m in ('torch', 'stable_baselines3', 'ray') if m in sys.modules]\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
@@ -54,15 +54,11 @@ def test_missing_torch_names_the_pip_command(monkeypatch):
         T.require_sb3()
 
 
-def test_parse_json_kwargs():
-    assert T.parse_json_kwargs('{"difficulty": 0}') == {"difficulty": 0}
-    assert T.parse_json_kwargs(None) == {} and T.parse_json_kwargs("") == {}
-    assert T.parse_json_kwargs({"a": 1}) == {"a": 1}
-    for bad in ("[1, 2]", "difficulty=0", "3"):
-        with pytest.raises(ValueError, match="JSON object"):
-            T.parse_json_kwargs(bad)
-    with pytest.raises(TypeError):
-        T.parse_json_kwargs(3)
+def test_env_ids_are_looked_up_in_the_registry():
+    assert T._check_env_id("Arm2DEnv") == T._check_env_id("Arm2D-v0") == "osim/Arm2D-v0"
+    assert T._check_env_id("CartPole-v1") == "CartPole-v1"  # any Gymnasium ID
+    with pytest.raises(ValueError, match="unknown env id 'osim/Nope-v0'; registered osim IDs: osim/L2Run-v0"):
+        T._check_env_id("osim/Nope-v0")
 
 
 @needs_sb3

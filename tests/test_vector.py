@@ -1,4 +1,4 @@
-"""osim.vector: AsyncVectorEnv with spinning workers gives the same episodes and leaves no processes."""
+"""osim.training.vector: AsyncVectorEnv with spinning workers gives the same episodes and leaves no processes."""
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import osim  # noqa: F401
-from osim.vector import SpinningPipe, make_vector_env
+from osim.training.vector import SpinningPipe, make_vector_env
 
 ENV_ID = "osim/Arm2D-v0"
 KW = {"integrator_accuracy": 0.01}

@@ -6,6 +6,10 @@ the :class:`~osim.env.L2M2019Env` observation dict and returns the 22 muscle
 excitations. The parameter table is :data:`PARAMS` (documented in
 :mod:`osim.control.reflex`); shipped parameter sets: :func:`default_params`.
 
+:func:`make_controller` (:mod:`osim.control.controllers`) gives the
+``osim-rl run``/``video`` controllers by name: ``random``, ``zero``,
+``reflex[:PARAMS]`` or a saved policy file.
+
 Example::
 
     from osim.control import ReflexController
@@ -37,6 +41,7 @@ from osim.control.reflex import (
     load_params,
     param_index,
 )
+from osim.control.controllers import make_controller
 
 __all__ = [
     "CONTACT_THRESHOLD",
@@ -56,5 +61,6 @@ __all__ = [
     "control_params",
     "default_params",
     "load_params",
+    "make_controller",
     "param_index",
 ]

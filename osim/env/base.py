@@ -255,6 +255,15 @@ class OsimEnv(Task):
         return copy.deepcopy(self._last_out)
 
     # ------------------------------------------------------------ reads
+    def reward(self, terms: Mapping[str, float] | None = None) -> float:
+        """The step reward: the sum of :meth:`reward_terms` (the loop adds them the same way)."""
+        if terms is None:
+            terms = self.reward_terms()
+        return float(sum(terms.values()))
+
+    def get_action_space_size(self) -> int:
+        return len(self.action_names)
+
     def is_truncated(self) -> bool:
         """True once the time limit (``spec.timestep_limit``) is reached."""
         return self.sim.istep >= self.spec.timestep_limit

@@ -234,7 +234,7 @@ class Episode:
             return self._failed(str(exc))
         task.after_step()
         terms = task.reward_terms()
-        reward = task.reward(terms)
+        reward = float(sum(terms.values()))
         self.terminated = terminated = bool(task.is_done())
         self.truncated = truncated = not terminated and physics.istep >= self.spec.timestep_limit
         obs = task.get_observation()
@@ -268,7 +268,6 @@ class Episode:
 
     def close(self) -> None:
         """Release the physics and the report file."""
-        self.task.on_close()
         if self.physics is not None:
             self.physics.close()
             self.physics = None

@@ -99,10 +99,6 @@ class Task:
         return self.episode.physics
 
     @property
-    def physics(self) -> "Physics":
-        return self.episode.physics
-
-    @property
     def np_random(self) -> np.random.RandomState:
         """The episode's numpy generator (a legacy ``RandomState``, the kind the originals seeded)."""
         return self.episode.np_random
@@ -152,9 +148,6 @@ class Task:
     def action_names(self) -> tuple[str, ...]:
         """One name per action element (default: the model's muscles, in model order)."""
         return self.sim.muscle_names
-
-    def get_action_space_size(self) -> int:
-        return len(self.action_names)
 
     def get_observation_space_size(self) -> int:
         return 2 * len(self.sim.coordinate_names) + self.sim.n_muscles
@@ -231,12 +224,6 @@ class Task:
         """The reward's terms after a step; their sum is the reward."""
         return {}
 
-    def reward(self, terms: Mapping[str, float] | None = None) -> float:
-        """The step reward: the sum of :meth:`reward_terms`."""
-        if terms is None:
-            terms = self.reward_terms()
-        return float(sum(terms.values()))
-
     def is_done(self) -> bool:
         """Failure termination (e.g. the pelvis fell); the time limit is separate."""
         return False
@@ -263,6 +250,3 @@ class Task:
             scene["spheres"] = [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
         scene["text"] = [f"{type(self).__name__}  t = {sim.time:.2f} s"]
         return scene
-
-    def on_close(self) -> None:
-        """Release what the task holds (the episode closes the physics)."""

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from osim import registry
+
 __all__ = [
     "EnvConfig", "Episode", "EvalConfig", "Limits", "ServerSettings", "TokenConfig",
     "OBSERVATION_FORMS", "load_config", "parse_config",
@@ -62,7 +64,7 @@ class Episode:
 @dataclass(frozen=True)
 class EnvConfig:
     env_id: str
-    #: a class name known to :func:`osim.bench.make_classic_env` (``"L2RunEnv"``)
+    #: a name known to :func:`osim.registry.lookup` (``"L2RunEnv"``, ``"osim/L2Run-v0"``)
     #: or an import target ``"package.module:Class"``
     env_class: str
     kwargs: dict
@@ -227,30 +229,15 @@ def _tokens(table: dict) -> dict[str, TokenConfig]:
     return tokens
 
 
-def _registry() -> dict[str, str]:
-    """Registered names (class name, Gymnasium ID, ID without the namespace) -> class name."""
-    from osim.registration import ENVS
-
-    names = {}
-    for env_id, entry in ENVS.items():
-        target = entry.entry if hasattr(entry, "entry") else entry[0]
-        cls_name = target.partition(":")[2]
-        for name in (cls_name, env_id, env_id.split("/", 1)[-1]):
-            names[name] = cls_name
-    return names
-
-
-def _known_env_classes() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_registry().values()))
-
-
 def _is_known_env(name: str) -> bool:
     """A class name or Gymnasium ID of the registry, or an env class exported by :mod:`osim.env`."""
-    if name in _registry():
-        return True
-    import osim.env  # imports OpenSim: only for names the registry does not know
+    try:
+        registry.lookup(name)
+    except ValueError:
+        import osim.env  # imports OpenSim: only for names the registry does not know
 
-    return name in getattr(osim.env, "__all__", ()) and name not in ("OsimEnv", "validate_action")
+        return name in getattr(osim.env, "__all__", ()) and name not in ("OsimEnv", "validate_action")
+    return True
 
 
 def _env(env_id: str, spec: Any) -> EnvConfig:
@@ -263,7 +250,7 @@ def _env(env_id: str, spec: Any) -> EnvConfig:
         raise ValueError(f"{where}.class must be an env class name or 'module:Class', got {env_class!r}")
     if ":" not in env_class:
         if not _is_known_env(env_class):
-            known = _known_env_classes()
+            known = registry.class_names()
             hint = "" if "class" in spec else " (the table name is used when class is not given)"
             raise ValueError(f"{where}: unknown env class {env_class!r}{hint}; known: {', '.join(known)}, "
                              "or an import target 'package.module:Class'")

@@ -26,7 +26,7 @@ from typing import Any
 __all__ = ["WorkerDied", "WorkerError", "WorkerHandle", "WorkerInputError", "to_jsonable", "worker_main"]
 
 #: modules the fork server imports once, before forking workers
-PRELOAD = ["osim.env", "osim.bench", "osim.http.worker"]
+PRELOAD = ["osim.env", "osim.registry", "osim.http.worker"]
 
 
 class WorkerError(RuntimeError):
@@ -69,15 +69,12 @@ def to_jsonable(value: Any) -> Any:
 
 # ------------------------------------------------------------ child side
 def _make_env(env_class: str, kwargs: dict):
+    from osim import registry
+
     if ":" in env_class:
-        import importlib
-
-        module, _, attr = env_class.partition(":")
-        return getattr(importlib.import_module(module), attr)(**kwargs)
-    from osim.bench import make_classic_env
-
+        return registry.load_class(env_class)(**kwargs)
     try:
-        return make_classic_env(env_class, **kwargs)
+        return registry.make_classic_env(env_class, **kwargs)
     except ValueError:
         import osim.env
 

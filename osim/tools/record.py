@@ -21,7 +21,7 @@ def record_episode(env, actions, stop_when_done: bool = True, details: bool = Tr
     With ``details`` the record also holds, per step, the coordinate values
     (``joints``, names in ``joint_names``), muscle activations, ground
     reaction forces on the feet (``grf``, N, names in ``grf_names``), the
-    pelvis position and the reward terms: what :func:`osim.plot.plot_episode`
+    pelvis position and the reward terms: what :func:`osim.tools.plot.plot_episode`
     draws.
     """
     return run_episode(env, lambda _obs, k: actions[k], len(actions), stop_when_done, details, **reset_kwargs)

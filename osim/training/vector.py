@@ -14,7 +14,7 @@ pipe for up to ``spin`` seconds before they block. Use it when there are no
 more workers than CPUs (a spinning worker keeps its CPU busy while it
 waits); ``spin=0`` gives Gymnasium's own worker::
 
-    from osim.vector import make_vector_env
+    from osim.training.vector import make_vector_env
     envs = make_vector_env("osim/L2Run-v0", num_envs=2, spin=0.05)
     obs, info = envs.reset(seed=0)
 """
@@ -63,7 +63,7 @@ def make_vector_env(env_id: str, num_envs: int = 2, spin: float = 0.05, context:
     """
     import gymnasium as gym
 
-    from osim.train import make_gym_env
+    from osim.training.train import make_gym_env
 
     if isinstance(num_envs, bool) or not isinstance(num_envs, int) or num_envs < 1:
         raise ValueError(f"num_envs must be a positive integer, got {num_envs!r}")

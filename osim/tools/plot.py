@@ -1,7 +1,7 @@
 """Episode plots: one matplotlib figure summarising a recorded episode.
 
-:func:`plot_episode` takes a record as made by :func:`osim.record.record_episode`
-or read by :func:`osim.record.load_record` (or the path of a ``.npz`` record)
+:func:`plot_episode` takes a record as made by :func:`osim.tools.record.record_episode`
+or read by :func:`osim.tools.record.load_record` (or the path of a ``.npz`` record)
 and draws whichever of these panels the record has data for, top to bottom:
 
 ==============================  ==================================================
@@ -133,11 +133,11 @@ def plot_episode(record: Mapping[str, Any] | str | Path, path: str | Path | None
     from matplotlib.figure import Figure
 
     if isinstance(record, (str, Path)):
-        from osim.record import load_record
+        from osim.tools.record import load_record
 
         record = load_record(record)
     if not isinstance(record, Mapping):
-        raise ValueError(f"record must be a dict (see osim.record) or a path, got {type(record).__name__}")
+        raise ValueError(f"record must be a dict (see osim.tools.record) or a path, got {type(record).__name__}")
     if path is not None:
         path = Path(path)
         if path.suffix.lower() not in _FORMATS:

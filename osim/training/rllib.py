@@ -6,7 +6,7 @@ Optional: needs ``pip install "osim-rl[ray]"`` (``ray[rllib]`` and torch).
 ::
 
     import ray
-    from osim.rllib import register_rllib_envs, ppo_config
+    from osim.training.rllib import register_rllib_envs, ppo_config
 
     ray.init()                      # or ray.init(address="auto") on a cluster
     register_rllib_envs()           # "osim/L2Run-v0", "osim/Arm2D-v0", ... for RLlib
@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 __all__ = ["INSTALL_HINT", "require_ray", "OsimEnvCreator", "register_rllib_envs", "osim_env_ids", "ppo_config", "train_ppo"]
 
-_log = logging.getLogger("osim.rllib")
+_log = logging.getLogger("osim.training.rllib")
 
 INSTALL_HINT = 'pip install "osim-rl[ray]"'
 
@@ -47,10 +47,9 @@ def osim_env_ids() -> list[str]:
     """Every registered osim-rl Gymnasium ID (``osim/...``)."""
     import gymnasium as gym
 
-    import osim  # noqa: F401  (registers the IDs)
-    from osim.registration import ENVS
+    from osim import registry  # (importing osim registers the IDs)
 
-    return sorted(set(ENVS) | {k for k in gym.registry if k.startswith("osim/")})
+    return sorted(set(registry.env_ids()) | {k for k in gym.registry if k.startswith(f"{registry.NAMESPACE}/")})
 
 
 class OsimEnvCreator:

@@ -33,6 +33,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from osim.registry import parse_kwargs
+
 __all__ = [
     "ALGORITHMS",
     "TrainResult",
@@ -46,10 +48,9 @@ __all__ = [
     "evaluate_policy",
     "evaluate_policy_file",
     "episode_distance_kind",
-    "parse_json_kwargs",
 ]
 
-_log = logging.getLogger("osim.train")
+_log = logging.getLogger("osim.training.train")
 
 #: algorithms :func:`train` knows (stable-baselines3 class names)
 ALGORITHMS = ("PPO", "SAC")
@@ -93,35 +94,22 @@ def _check_algo(name) -> str:
 
 
 # ------------------------------------------------------------------ arguments
-def parse_json_kwargs(text: str | Mapping | None, what: str = "--env-kwargs") -> dict:
-    """``'{"difficulty": 0}'`` -> dict; None/"" -> {}; raises ValueError for anything but a JSON object."""
-    if text is None or text == "":
-        return {}
-    if isinstance(text, Mapping):
-        return dict(text)
-    if not isinstance(text, str):
-        raise TypeError(f"{what} must be a JSON object string or a dict, got {type(text).__name__}")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} must be a JSON object like '{{\"difficulty\": 0}}': {exc}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{what} must be a JSON object like '{{\"difficulty\": 0}}', got {text!r}")
-    return value
-
-
 def _check_env_id(env_id) -> str:
+    """The Gymnasium ID to make: a registry name (:func:`osim.registry.lookup`) or any Gymnasium ID."""
     import gymnasium as gym
 
-    import osim  # noqa: F401  (registers the IDs)
+    from osim import registry  # (importing osim registers the IDs)
 
     if not isinstance(env_id, str) or not env_id:
         raise ValueError(f"env id must be a registered Gymnasium ID string, got {env_id!r}")
-    if env_id not in gym.registry and ":" not in env_id:
-        known = ", ".join(sorted(k for k in gym.registry if k.startswith("osim/")))
-        raise ValueError(f"unknown env id {env_id!r}; registered osim IDs: {known} "
-                         "(other Gymnasium IDs work too, as 'module:Id' if a module registers them)")
-    return env_id
+    if env_id in gym.registry or ":" in env_id:
+        return env_id
+    try:
+        return registry.lookup(env_id)[0]
+    except ValueError:
+        raise ValueError(f"unknown env id {env_id!r}; registered osim IDs: {', '.join(registry.env_ids())} "
+                         "(or their class names; other Gymnasium IDs work too, as 'module:Id' if a module "
+                         "registers them)") from None
 
 
 def _check_positive_int(value, name: str, minimum: int = 1) -> int:
@@ -220,7 +208,7 @@ def _read_vecnorm(path: Path):
 
 def _existing_zip(path) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"policy path must be a path to a .zip saved by osim.train, got {type(path).__name__}")
+        raise TypeError(f"policy path must be a path to a .zip saved by osim.training.train, got {type(path).__name__}")
     p = Path(path)
     if not p.exists() and p.suffix != ".zip" and p.with_suffix(p.suffix + ".zip").exists():
         p = p.with_suffix(p.suffix + ".zip")
@@ -424,7 +412,7 @@ def train(
     seed = _check_positive_int(seed, "seed", minimum=0)
     checkpoint_every = _check_positive_int(checkpoint_every, "checkpoint_every", minimum=0)
     torch_threads = _check_positive_int(torch_threads, "torch_threads")
-    env_kwargs = parse_json_kwargs(env_kwargs, "env_kwargs")
+    env_kwargs = parse_kwargs(env_kwargs, "env_kwargs")
     resume_meta: dict = {}
     resume_path = None
     if resume is not None:
@@ -433,7 +421,7 @@ def train(
         if resume_meta:
             if env_id is None:
                 env_id = resume_meta["env_id"]
-            elif env_id != resume_meta["env_id"]:
+            elif _check_env_id(env_id) != resume_meta["env_id"]:
                 raise ValueError(f"resume: the checkpoint was trained on {resume_meta['env_id']!r}, not {env_id!r}")
             if not env_kwargs:
                 env_kwargs = dict(resume_meta.get("env_kwargs", {}))
@@ -532,7 +520,7 @@ def evaluate_policy(policy: Callable | str, env_id: str, episodes: int = 10, see
     seed = _check_positive_int(seed, "seed", minimum=0)
     own = env is None
     if own:
-        env = make_gym_env(_check_env_id(env_id), parse_json_kwargs(env_kwargs, "env_kwargs"))
+        env = make_gym_env(_check_env_id(env_id), parse_kwargs(env_kwargs, "env_kwargs"))
     if isinstance(policy, str):
         if policy != "random":
             raise ValueError(f"policy must be a callable obs -> action or 'random', got {policy!r}")
@@ -591,9 +579,10 @@ def evaluate_policy_file(path: str | Path, env_id: str | None = None, episodes: 
     env_id = env_id or meta.get("env_id")
     if env_id is None:
         raise ValueError(f"{str(path)!r} does not say which env it was trained on: pass env_id")
-    kwargs = parse_json_kwargs(env_kwargs, "env_kwargs") if env_kwargs not in (None, "") else dict(
+    env_id = _check_env_id(env_id)
+    kwargs = parse_kwargs(env_kwargs, "env_kwargs") if env_kwargs not in (None, "") else dict(
         meta.get("env_kwargs", {}) if env_id == meta.get("env_id") else {})
-    env = make_gym_env(_check_env_id(env_id), kwargs)
+    env = make_gym_env(env_id, kwargs)
     try:
         if env.observation_space.shape != policy.observation_space.shape:
             raise ValueError(f"the policy expects observations of shape {policy.observation_space.shape} "

@@ -34,7 +34,7 @@ def make_controller(name: str, env, seed: int = 0) -> Controller:
     if path.suffix == ".zip" or path.exists():
         if not path.exists():
             raise ValueError(f"policy file not found: {path}")
-        from osim.train import load_policy
+        from osim.training.train import load_policy
 
         policy = load_policy(path)
         return lambda obs, _k: np.asarray(policy.predict(np.asarray(obs, dtype=np.float64), deterministic=True)[0])
@@ -48,5 +48,5 @@ def _reflex_controller(env, params_path: str | None = None) -> Controller:
 
     if params_path is not None and not Path(params_path).is_file():
         raise ValueError(f"reflex parameter file not found: {params_path}")
-    controller = ReflexController(mode=env.model, params=params_path)
+    controller = ReflexController(mode=env.model_kind, params=params_path)
     return lambda _obs, _k: controller.update(env.get_observation_dict())

@@ -5,9 +5,9 @@ one process. The *API* instance runs a workload through the classic API
 (``reset``/``step``: validation, observation, reward). The *bare* instance
 replays, chunk by chunk, the same episodes (same scenario, same reset
 arguments, the excitations the API instance's muscles received) with bare
-OpenSim calls only (:meth:`osim.simulator.Simulator.bare_steps`: excitations,
-integrate, realise accelerations): the same model and the same trajectory,
-which is checked. The two alternate every :data:`CHUNK` steps, so both see
+OpenSim calls only (:func:`osim.sim.bare.bare_steps`: excitations,
+integrate, realise accelerations): the same model and the same
+trajectory, which is checked. The two alternate every :data:`CHUNK` steps, so both see
 the same machine load; the ratio of their step times is the env's overhead.
 
 Workloads:
@@ -24,8 +24,9 @@ step time spent inside OpenSim's ``Manager.integrate``, the median reset
 time, and whether the trajectories matched. Compare ratios from one run, not
 absolute numbers: those depend on the machine and its load.
 
-:func:`compare_modes` runs integrations (faithful, fast, ...) interleaved on
-one workload and reports their speed ratios and pelvis drift;
+:func:`compare_modes` runs modes (faithful, fast, ...), each given as env
+constructor keywords (``{"fast": True}``), interleaved on one workload and
+reports their speed ratios and pelvis drift;
 :func:`memory_growth` measures resident memory over many resets and steps.
 """
 from __future__ import annotations
@@ -39,10 +40,11 @@ from typing import Any
 
 import numpy as np
 
+from osim.registry import make_classic_env
 from osim.sim.bare import bare_steps
 
-__all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "make_classic_env",
-           "memory_growth", "random_workload", "rss_mb", "WORKLOADS"]
+__all__ = ["BenchResult", "ModeResult", "MemoryResult", "bench_env", "compare_modes", "memory_growth",
+           "random_workload", "rss_mb", "WORKLOADS"]
 
 #: steps each side runs before the other takes its turn
 CHUNK = 20
@@ -65,25 +67,6 @@ class BenchResult:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
-
-
-def make_classic_env(name: str, **kwargs):
-    """A classic env from its class name (``L2RunEnv``) or Gymnasium ID (``osim/L2Run-v0``).
-
-    The registered constructor defaults apply (e.g. vector observations for
-    L2M2019Env and Arm2DEnv); ``kwargs`` override them.
-    """
-    import importlib
-
-    from osim.registration import ENVS
-
-    for env_id, entry in ENVS.items():
-        if name in (env_id, entry.class_name, env_id.split("/")[1]):
-            module, _, attr = entry.entry.partition(":")
-            # the registered defaults (vector observations) suit tools too
-            return getattr(importlib.import_module(module), attr)(**{**entry.kwargs, **kwargs})
-    known = ", ".join(e.class_name for e in ENVS.values())
-    raise ValueError(f"unknown env {name!r}; known: {known} (or their Gymnasium IDs)")
 
 
 def random_workload(n_actions: int, steps: int, seed: int = 0, hold: int = 5) -> np.ndarray:
@@ -117,7 +100,7 @@ class _Driver:
                 raise ValueError("the walk workload runs the reflex controller: it needs L2M2019Env")
             from osim.control import ReflexController
 
-            self.controller = ReflexController(mode=env.model)
+            self.controller = ReflexController(mode=env.model_kind)
         else:
             raise ValueError(f"unknown workload {workload!r}; allowed: {', '.join(WORKLOADS)}")
 
