@@ -125,3 +125,5 @@ def test_a_task_runs_on_the_loop_without_the_classic_face(tmp_path):
     assert all(r.reward == r.info["reward_terms"]["height"] > 0.8 for r in results)
     episode.close()
     assert len((tmp_path / "r.csv").read_text().splitlines()) == 4
+    with pytest.raises(ValueError, match="unknown engine 'bullet'; allowed: opensim"):
+        Episode(Stand(), engine="bullet")

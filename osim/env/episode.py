@@ -87,6 +87,8 @@ class Episode:
         ``physics="fast"``, explicit fields overriding the preset.
     seed:
         Seed the generators now (None: unseeded).
+    engine:
+        The physics engine, a name of :data:`osim.sim.ENGINES` (``"opensim"``).
     """
 
     def __init__(
@@ -104,7 +106,13 @@ class Episode:
         integration: Integration | Mapping | str | None = None,
         model_variants: tuple[str, ...] | list[str] | None = None,
         seed: int | None = None,
+        engine: str = "opensim",
     ) -> None:
+        from osim.sim import ENGINES
+
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+        self.engine = engine
         self.task = task
         task.episode = self
         self.settings = resolve_physics(physics, fast=fast, integration=integration, model_variants=model_variants,
@@ -140,13 +148,13 @@ class Episode:
 
         Stepping needs a reset after this when the task says so.
         """
-        from osim.sim import OpenSimPhysics
+        from osim.sim import ENGINES
 
         if self.physics is not None:
             self.physics.close()
             self.physics = None
         path = Path(model_path) if model_path is not None else Path(self.task.model_file())
-        self.physics = OpenSimPhysics(
+        self.physics = ENGINES[self.engine](
             path,
             integrator_accuracy=self.integrator_accuracy,
             visualize=self.visualize,

@@ -9,7 +9,6 @@ spaces or the task is a ``make`` keyword, passed to the env's constructor.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import gymnasium as gym
@@ -21,8 +20,9 @@ __all__ = ["GymnasiumEnv", "make_env"]
 def _resolve(env_class: str | type) -> type:
     if isinstance(env_class, type):
         return env_class
-    module, _, name = env_class.partition(":")
-    return getattr(importlib.import_module(module), name)
+    from osim.registry import load_class
+
+    return load_class(env_class)
 
 
 class GymnasiumEnv(gym.Env):

@@ -77,15 +77,12 @@ def random_workload(n_actions: int, steps: int, seed: int = 0, hold: int = 5) ->
 
 
 def _integration_label(env) -> str:
-    cfg = env.integration
-    if cfg.is_faithful and not env.model_variants:
-        return "faithful"
-    from osim.models.variants import FAST_VARIANTS
-
-    if env.fast and cfg == type(env).fast_integration and env.model_variants == FAST_VARIANTS:
-        return "fast"
-    parts = [f"{k}={v}" for k, v in cfg.as_dict().items() if v is not None and v is not False]
-    return ",".join(parts + list(env.model_variants))
+    """The physics preset's name, or the explicit settings when they are custom."""
+    settings = env.physics_settings
+    if settings.preset != "custom":
+        return settings.preset
+    parts = [f"{k}={v}" for k, v in settings.integration.as_dict().items() if v is not None and v is not False]
+    return ",".join(parts + list(settings.model_variants))
 
 
 class _Driver:
