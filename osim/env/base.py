@@ -252,6 +252,7 @@ class OsimEnv(Task):
             return last.copy()
         if fmt == "dict":
             return copy.deepcopy(self.observation_dict(last))
+        # the state after a failure is not a good one: the last output, as the originals returned
         return copy.deepcopy(self._last_out)
 
     # ------------------------------------------------------------ reads

@@ -26,12 +26,14 @@ def _resolve(env_class: str | type) -> type:
 
 
 class GymnasiumEnv(gym.Env):
-    """A classic osim-rl env behind the Gymnasium API.
+    """A task's episode loop behind the Gymnasium API.
 
     Parameters
     ----------
     env_class:
-        The classic env class, or ``"module:Class"``.
+        The env class (a task with its classic face, e.g. ``L2RunEnv`` or a
+        subclass of it), or ``"module:Class"``; it is constructed with
+        ``kwargs`` and its :class:`~osim.env.episode.Episode` is stepped.
     dict_in_info:
         Add the challenge's dict observation (``get_observation_dict()``:
         L2M2019Env's observation dict; the other envs' state description) to
@@ -47,7 +49,7 @@ class GymnasiumEnv(gym.Env):
         For ``"rgb_array"``: a :class:`osim.render.Camera` (default: side view
         following the pelvis) and the image size in pixels.
     **kwargs:
-        Passed to the classic constructor (``integrator_accuracy``, ...).
+        Passed to the env's constructor (``physics``, ``integrator_accuracy``, ...).
 
     ``info`` holds ``reward_terms`` (the reward's parts) after a step and the
     episode's ``scenario`` after reset.
