@@ -127,3 +127,23 @@ def test_a_task_runs_on_the_loop_without_the_classic_face(tmp_path):
     assert len((tmp_path / "r.csv").read_text().splitlines()) == 4
     with pytest.raises(ValueError, match="unknown engine 'bullet'; allowed: opensim"):
         Episode(Stand(), engine="bullet")
+
+
+@pytest.mark.parametrize("env_id, options", [
+    ("osim/Run-v0", {"difficulty": 0, "motor_noise": 0.0}),
+    ("osim/L2M2019-v0", {"init_pose": [0.0] * 2 + [0.94] + [0.0] * 9}),
+    ("osim/Arm2D-v0", {"random_target": True}),
+])
+def test_reset_options_are_the_classic_reset_keywords(env_id, options):
+    """Gymnasium's reset options reach the same task hook as the classic reset's keywords."""
+    env = gym.make(env_id)
+    obs, info = env.reset(seed=3, options=options)
+    classic = env.unwrapped.env
+    again = classic.reset(seed=3, project=True, obs_as_dict=False, **options) if env_id == "osim/L2M2019-v0" \
+        else classic.reset(seed=3, **options)
+    if isinstance(again, dict):  # Arm2DEnv's classic default is the dict observation
+        again = classic.get_observation()
+    np.testing.assert_array_equal(obs, again)
+    with pytest.raises(TypeError, match=r"unexpected options \['bogus'\]; allowed: "):
+        env.reset(seed=3, options={"bogus": 1})
+    env.close()
