@@ -107,7 +107,7 @@ class OsimEnv(Task):
     ) -> None:
         self.obs_as_dict = check_flag("obs_as_dict", obs_as_dict)
         self._last_out: Any = None
-        self._last_out_format: tuple | None = None
+        self._last_out_format: str | None = None
         self.episode = Episode(
             self, model_path=model_path, visualize=visualize, integrator_accuracy=integrator_accuracy,
             time_limit=time_limit, report=report, raise_on_failure=raise_on_failure, physics=physics, fast=fast,
