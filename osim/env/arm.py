@@ -10,7 +10,7 @@ from osim.env.base import OsimEnv
 from osim.env.checks import check_flag
 from osim.sim.edits.target import TARGET_BODY, TARGET_RADIUS
 
-__all__ = ["Arm2DEnv"]
+__all__ = ["Arm2DEnv", "Arm2DVecEnv"]
 
 _SHOULDER = "r_shoulder_elev"
 _ELBOW = "r_elbow_flex"
@@ -241,3 +241,16 @@ class Arm2DEnv(OsimEnv):
             penalty = 1.0
         return {"constant": 1.0, "distance": -penalty}
 
+
+
+class Arm2DVecEnv(Arm2DEnv):
+    """Arm2DEnv returning observation vectors by default (``obs_as_dict=False``), the original's vector twin.
+
+    The original's twin also replaced NaN in actions by 0 and ended the
+    episode on a NaN observation; here a NaN action raises ``ValueError``
+    (strict input) and a simulation failure ends the episode as in every env
+    (``info["failure"]``).
+    """
+
+    def __init__(self, *args, obs_as_dict: bool = False, **kwargs) -> None:
+        super().__init__(*args, obs_as_dict=obs_as_dict, **kwargs)

@@ -28,6 +28,7 @@ import numpy as np
 
 from osim.env.checks import check_flag, validate_action
 from osim.env.episode import Episode, Spec
+from osim.env.osim_model import OsimModel
 from osim.env.task import Task
 from osim.sim.settings import Integration
 
@@ -116,9 +117,18 @@ class OsimEnv(Task):
 
     # --------------------------------------------------------- attributes
     @property
-    def osim_model(self):
-        """The physics (the original called it ``env.osim_model``)."""
-        return self.episode.physics
+    def osim_model(self) -> "OsimModel":
+        """The original ``OsimModel`` surface over this env's physics (:class:`~osim.env.osim_model.OsimModel`).
+
+        ``env.osim_model.get_state()``, ``set_state(state)``,
+        ``set_activations(a)``, ``get_activations()``, ``model``,
+        ``get_joint(name)``, ... as the 2018/2019 challenges offered them.
+        The physics face itself is :attr:`sim`.
+        """
+        view = self.__dict__.get("_osim_model")
+        if view is None:
+            view = self.__dict__["_osim_model"] = OsimModel(self.episode)
+        return view
 
     @property
     def action_space(self):

@@ -43,11 +43,12 @@ class Spec:
     """The challenges' ``env.spec``: ``timestep_limit`` is the effective time limit.
 
     The original examples overwrite it (``env.spec.timestep_limit = 1000``);
-    that changes when an episode ends.
+    that changes when an episode ends. ``Spec()`` is the original's default
+    (id 0, 300 steps); each env sets its own.
     """
 
-    id: str
-    timestep_limit: int
+    id: str | int = 0
+    timestep_limit: int = 300
 
 
 class StepResult(NamedTuple):
@@ -153,7 +154,12 @@ class Episode:
         if self.physics is not None:
             self.physics.close()
             self.physics = None
-        path = Path(model_path) if model_path is not None else Path(self.task.model_file())
+        if model_path is None:
+            path = Path(self.task.model_file())
+        else:
+            from osim.models import resolve_model_file
+
+            path = resolve_model_file(model_path)
         self.physics = ENGINES[self.engine](
             path,
             integrator_accuracy=self.integrator_accuracy,

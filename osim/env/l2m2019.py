@@ -515,7 +515,11 @@ class L2M2019Env(OsimEnv):
 
     def actuate(self, excitations: np.ndarray) -> None:
         """Excitations in the challenge's order -> the model's muscles."""
-        self.sim.set_excitations(excitations[self._act2mus])
+        self.sim.set_excitations(self.model_action(excitations))
+
+    def model_action(self, action: np.ndarray) -> np.ndarray:
+        """The challenge's action order (right leg, then left leg) -> the model's muscle order."""
+        return action[self._act2mus]
 
     def after_step(self) -> None:
         """The step's bookkeeping, in the original's order.

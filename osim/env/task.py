@@ -217,6 +217,14 @@ class Task:
         else:
             self.sim.set_excitations(action)
 
+    def model_action(self, action: np.ndarray) -> np.ndarray:
+        """The action in the model's muscle order (the order of ``sim.muscle_names``).
+
+        The identity, except where a task orders its actions differently
+        (L2M2019Env); ``env.osim_model.last_action`` reports the result.
+        """
+        return action
+
     def after_step(self) -> None:
         """Update the task's own state after the physics stepped (before the reward is read)."""
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable, Dict
 if TYPE_CHECKING:  # pragma: no cover
     from .spec import ModelSpec
 
-__all__ = ["MODEL_NAMES", "build", "write", "model_path", "model_spec"]
+__all__ = ["MODEL_NAMES", "ORIGINAL_FILES", "build", "write", "model_path", "model_spec", "resolve_model_file"]
 
 #: Names of the models this package builds.
 MODEL_NAMES = (
@@ -40,6 +40,16 @@ MODEL_NAMES = (
 )
 
 _HERE = Path(__file__).resolve().parent
+
+#: The challenge model files of the original osim-rl, by file name -> the built model that reproduces each.
+ORIGINAL_FILES = {
+    "gait9dof18musc.osim": "gait9dof18musc",
+    "gait14dof22musc_20170320.osim": "gait14dof22musc",
+    "gait14dof22musc_planar_20170320.osim": "gait14dof22musc_planar",
+    "gait14dof22musc_pros_20180507.osim": "gait14dof22musc_pros",
+    "gait14dof22musc_planar_pros_20180507.osim": "gait14dof22musc_planar_pros",
+    "arm2dof6musc.osim": "arm2dof6musc",
+}
 
 
 def _spec_factories() -> Dict[str, Callable[[], "ModelSpec"]]:
@@ -89,3 +99,28 @@ def write(name: str, path: str | Path | None = None) -> Path:
     if not model.printToXML(str(target)):
         raise OSError(f"OpenSim could not write {target}")
     return target
+
+
+def resolve_model_file(path: str | Path) -> Path:
+    """The file to load for ``path``: itself when it exists, else the built model a challenge file name names.
+
+    Code written for the original osim-rl loads its challenge models by
+    repository-relative paths (``"../osim/models/gait14dof22musc_20170320.osim"``).
+    When such a path does not exist here and its file name is one of
+    :data:`ORIGINAL_FILES` (or a built model's own file name), the built model
+    is used, with a warning saying so. Any other path is returned unchanged
+    (loading it reports a missing file).
+    """
+    path = Path(path)
+    if path.is_file():
+        return path
+    name = ORIGINAL_FILES.get(path.name) or (path.stem if path.stem in MODEL_NAMES and path.suffix == ".osim"
+                                            else None)
+    if name is None:
+        return path
+    import warnings
+
+    built = model_path(name)
+    warnings.warn(f"model file {path} not found; using osim-rl's built model {name!r} ({built}), which "
+                  f"reproduces the original challenge file {path.name}", UserWarning, stacklevel=3)
+    return built

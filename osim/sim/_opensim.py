@@ -93,7 +93,11 @@ def user_stacklevel() -> int:
 def load_model(path: Path, require_muscles: bool = True):
     """Load an ``.osim`` file; a clear :class:`ModelLoadError` for a missing, foreign or broken file."""
     if not path.is_file():
-        raise ModelLoadError(f"model file not found: {path}")
+        from osim.models import MODEL_NAMES
+
+        where = "" if path.is_absolute() else f" (relative to the current directory {os.getcwd()})"
+        raise ModelLoadError(f"model file not found: {path}{where}; the built models are "
+                             f"{', '.join(MODEL_NAMES)} (osim.models.model_path(name) gives their files)")
     try:
         head = path.read_bytes()[:4096].lstrip()
     except OSError as exc:

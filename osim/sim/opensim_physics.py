@@ -295,11 +295,16 @@ class OpenSimPhysics(Physics):
         state.setTime(0.0)
         self._install(state)
 
-    def _install(self, state) -> None:
-        """Make ``state`` current and start a new Manager from it."""
-        for f in self._controls:
-            f.setValue(self.initial_excitation)
-        self._excitations = np.full(self.n_muscles, self.initial_excitation)
+    def _install(self, state, keep_excitations: bool = False) -> None:
+        """Make ``state`` current and start a new Manager from it.
+
+        The excitations go back to ``initial_excitation`` unless
+        ``keep_excitations`` (a new Manager mid-episode, as :meth:`restart_manager`).
+        """
+        if not keep_excitations:
+            for f in self._controls:
+                f.setValue(self.initial_excitation)
+            self._excitations = np.full(self.n_muscles, self.initial_excitation)
         self._excitations_changed = False
         self._state = state
         self.istep = int(round(state.getTime() / self.step_size))
@@ -335,6 +340,14 @@ class OpenSimPhysics(Physics):
     def set_state(self, state) -> None:
         """Install a copy of ``state``; the step counter becomes round(time / step_size)."""
         self._install(opensim.State(state))
+
+    def restart_manager(self) -> None:
+        """A new Manager from (a copy of) the current state, with the current excitations.
+
+        The step counter becomes round(time / step_size); the integrator's
+        error control starts afresh. The classic ``OsimModel.reset_manager``.
+        """
+        self._install(opensim.State(self._state), keep_excitations=True)
 
     def set_excitations(self, values: Sequence[float]) -> None:
         """Write one excitation per muscle (model order). No validation here.
@@ -440,6 +453,17 @@ class OpenSimPhysics(Physics):
         """The live OpenSim state (do not keep it across steps)."""
         return self._state
 
+    def realize(self) -> None:
+        """Realize the current state to accelerations if a change invalidated it (else a no-op).
+
+        Writing a state variable (``set_activations``, a coordinate speed)
+        drops the state's computed forces and accelerations; reads that need
+        them call this first.
+        """
+        # a no-op at the acceleration stage (Simbody realizes only the stages not yet
+        # realized); the state's stage is not queried: Stage.getName leaks in the bindings
+        self.model.realizeAcceleration(self._state)
+
     # ------------------------------------------------------------ fast reads
     def _coord(self, name: str):
         try:
@@ -524,6 +548,7 @@ class OpenSimPhysics(Physics):
         state changes; a fresh dict each time it is rebuilt.
         """
         if self._desc_cache is None:
+            self.realize()
             self._desc_cache = build_state_desc(self)
         return self._desc_cache
 
