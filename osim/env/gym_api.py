@@ -89,6 +89,15 @@ class GymnasiumEnv(gym.Env):
             info["obs_dict"] = self.env.observation_dict(obs)
         return obs, reward, terminated, truncated, info
 
+    @property
+    def osim_model(self):
+        """The classic ``env.osim_model`` surface of the task (:class:`~osim.env.osim_model.OsimModel`)."""
+        return self.env.osim_model
+
+    def get_state_desc(self) -> dict:
+        """The task's state description of the current state: ``env.unwrapped.get_state_desc()``."""
+        return self.env.get_state_desc()
+
     def render(self):
         """``rgb_array``: an (height, width, 3) uint8 image of the current state; ``human``: None."""
         if self.render_mode == "rgb_array":

@@ -331,6 +331,10 @@ class OsimModel:
         t = state.getTime()
         if not math.isfinite(t) or t < 0:
             raise ValueError(f"the state's time must be a finite number >= 0, got {t}")
+        bad = np.flatnonzero(~np.isfinite(state.getY().to_numpy()))
+        if bad.size:
+            raise ValueError(f"the state has non-finite values (NaN or inf) at Y indices {bad.tolist()}; "
+                             "a state to install must be finite")
         sim.set_state(state)
 
     # ---------------------------------------------------- state description
