@@ -496,3 +496,18 @@ def test_get_observation_dict_has_the_original_keys(make, keys):
     desc_keys = set(env.get_state_desc())
     assert desc_keys >= set(STATE_DESC_KEYS)
     env.close()
+
+
+def test_obs_as_list_returns_the_originals_lists():
+    env = ProstheticsEnv(visualize=False, difficulty=0, obs_as_list=True)
+    obs = env.reset(seed=0)
+    assert type(obs) is list and len(obs) == 160 and all(type(v) is float for v in obs)
+    assert type(env.reset(project=False)) is dict
+    obs, reward, done, info = env.step(np.full(19, 0.1))
+    assert type(obs) is list
+    vector = ProstheticsEnv(visualize=False, difficulty=0)
+    assert vector.reset(seed=0).tolist() == env.reset(seed=0)
+    env.close()
+    vector.close()
+    with pytest.raises(TypeError, match="obs_as_list must be True or False"):
+        L2RunEnv(obs_as_list="yes")

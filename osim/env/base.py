@@ -88,6 +88,11 @@ class OsimEnv(Task):
         The default observation format of ``reset``/``step``: the
         challenge's dict observation (:meth:`get_observation_dict`) instead
         of the vector. The same name and meaning in every env.
+    obs_as_list:
+        Return observation vectors as Python lists, as the originals did
+        (default False: float64 NumPy arrays). For code that relies on list
+        semantics, e.g. ``observation + [extra]`` concatenating (on an
+        array the same expression adds elementwise or fails).
     """
 
     def __init__(
@@ -105,8 +110,10 @@ class OsimEnv(Task):
         physics: str | None = None,
         seed: int | None = None,
         obs_as_dict: bool = False,
+        obs_as_list: bool = False,
     ) -> None:
         self.obs_as_dict = check_flag("obs_as_dict", obs_as_dict)
+        self.obs_as_list = check_flag("obs_as_list", obs_as_list)
         self._last_out: Any = None
         self._last_out_format: str | None = None
         self.episode = Episode(
@@ -245,7 +252,7 @@ class OsimEnv(Task):
 
     def _output(self, vector: np.ndarray, fmt: str):
         if fmt == "vector":
-            out = vector
+            out = vector.tolist() if self.obs_as_list else vector
         elif fmt == "dict":
             out = self.observation_dict(vector)
         else:
@@ -259,7 +266,7 @@ class OsimEnv(Task):
             return copy.deepcopy(self._last_out)
         last = self.episode.last_obs
         if fmt == "vector":
-            return last.copy()
+            return last.tolist() if self.obs_as_list else last.copy()
         if fmt == "dict":
             return copy.deepcopy(self.observation_dict(last))
         # the state after a failure is not a good one: the last output, as the originals returned
