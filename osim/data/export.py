@@ -128,12 +128,17 @@ class MotionRecorder:
         frames["muscles"].append(fibers[:, :2].copy())  # activation, fiber length
         frames["contacts"].append(np.array([self._ground_reaction(sim, n) for n in self._contacts(sim)]))
 
-    @staticmethod
-    def _contacts(sim) -> list[str]:
+    def _contacts(self, sim) -> list[str]:
+        """The model's contact forces (HuntCrossleyForce), found once per loaded model."""
+        cached = self.__dict__.get("_contact_cache")
+        if cached is not None and cached[0] is sim:
+            return cached[1]
         from osim.sim._opensim import opensim
 
         forces = sim.model.getForceSet()
-        return [n for n in sim.force_names if opensim.HuntCrossleyForce.safeDownCast(forces.get(n)) is not None]
+        names = [n for n in sim.force_names if opensim.HuntCrossleyForce.safeDownCast(forces.get(n)) is not None]
+        self.__dict__["_contact_cache"] = (sim, names)
+        return names
 
     @staticmethod
     def _ground_reaction(sim, name: str) -> np.ndarray:
