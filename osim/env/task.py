@@ -283,8 +283,9 @@ class Task:
     def render_scene(self) -> dict:
         """What :mod:`osim.render` draws: the physics' scene plus task items (override to add)."""
         sim = self.sim
-        scene = sim.scene()
+        # the generic task (any model): every part drawn, the view scaled to the model
+        scene = sim.scene() if self.model_name is not None else sim.scene(full=True)
         if "head" in sim.body_names:
-            scene["spheres"] = [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
+            scene["spheres"] = scene.get("spheres", []) + [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
         scene["text"] = [f"{type(self).__name__}  t = {sim.time:.2f} s"]
         return scene

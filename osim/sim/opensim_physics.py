@@ -335,18 +335,28 @@ class OpenSimPhysics(Physics):
                 self.__dict__.pop(name, None)  # the index reads of the class
         # For drawing: bones between the bodies each joint connects, contact spheres.
         self._bones = []
+        self._ground_bones = []
         for i in range(joints.getSize()):
             joint = joints.get(i)
             parent = joint.getParentFrame().findBaseFrame().getName()
             child = joint.getChildFrame().findBaseFrame().getName()
             if parent in self._bodies and child in self._bodies:
                 self._bones.append((parent, child))
+            elif child in self._bodies and not any(
+                    joint.get_coordinates(k).getMotionType() == 2 for k in range(joint.numCoordinates())):
+                # jointed to ground without translation (a pendulum): drawn from the joint centre
+                self._ground_bones.append((joint.getParentFrame(), child))
         geometry = m.getContactGeometrySet()
         self._spheres = []
         for i in range(geometry.getSize()):
             sphere = opensim.ContactSphere.safeDownCast(geometry.get(i))
             if sphere is not None:
                 self._spheres.append(sphere)
+        self._ellipsoids = []
+        for i in range(geometry.getSize()):
+            ellipsoid = opensim.ContactEllipsoid.safeDownCast(geometry.get(i))
+            if ellipsoid is not None:
+                self._ellipsoids.append(ellipsoid)
         if not self.by_name:
             self._q_order = np.array(qidx, dtype=np.intp)
             self._u_order = np.array(uidx, dtype=np.intp)
@@ -680,9 +690,9 @@ class OpenSimPhysics(Physics):
     def marker_position(self, name: str) -> np.ndarray:
         return self._markers[name].getLocationInGround(self._state).to_numpy()
 
-    def scene(self) -> dict:
-        """What a renderer draws, as plain data (:func:`osim.sim.scene.build_scene`)."""
-        return build_scene(self)
+    def scene(self, full: bool = False) -> dict:
+        """What a renderer draws, as plain data (:func:`osim.sim.scene.build_scene`; ``full``: any model's parts)."""
+        return build_scene(self, full)
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:
@@ -705,6 +715,7 @@ class OpenSimPhysics(Physics):
         self._controls = []
         self._muscles = []
         self._actuators, self._path_actuators, self._coord_list, self._actuator_states = [], [], [], []
+        self._spheres, self._ellipsoids, self._bones, self._ground_bones = [], [], [], []
         self._bodies = self._forces = self._markers = self._coords = {}
         self._brain = None
         for handle in getattr(self, "_edit_handles", {}).values():

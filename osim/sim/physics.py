@@ -144,5 +144,5 @@ class Physics(abc.ABC):
         """The state description dict (keys ``joint_pos`` ... ``misc``; see :mod:`osim.sim.state_desc`)."""
 
     @abc.abstractmethod
-    def scene(self) -> dict:
-        """What a renderer draws, as plain data (see :mod:`osim.sim.scene`)."""
+    def scene(self, full: bool = False) -> dict:
+        """What a renderer draws, as plain data (see :mod:`osim.sim.scene`; ``full``: every part of any model)."""
