@@ -21,7 +21,7 @@ import numpy as np
 from osim.sim._opensim import load_model, opensim
 from osim.sim.errors import ModelLoadError
 
-__all__ = ["DEFAULT_CONTROL_BOUND", "actuator_table", "check_integrable", "control_bounds", "describe_model",
+__all__ = ["DEFAULT_CONTROL_BOUND", "actuator_table", "check_integrable", "check_masses", "control_bounds", "describe_model",
            "select_actuators"]
 
 #: The finite bound an infinite min/max control gets in the action space: a
@@ -92,6 +92,18 @@ def select_actuators(path: Path, table: list[dict[str, Any]], spec: Sequence[str
             or ("Muscle" in chosen and r["muscle"])]
 
 
+def check_masses(model, path: Path) -> list[str]:
+    """Refuse a model whose bodies all have zero mass (a kinematic model); the massless bodies' names."""
+    bodies = model.getBodySet()
+    massless = [bodies.get(i).getName() for i in range(bodies.getSize()) if bodies.get(i).getMass() == 0.0]
+    if bodies.getSize() and len(massless) == bodies.getSize():
+        raise ModelLoadError(
+            f"{path} cannot be integrated forward: all its bodies have zero mass ({', '.join(massless)}); "
+            "it is a kinematic model (for inverse kinematics or visualisation), and plain OpenSim cannot "
+            "simulate it either. Give its bodies masses and inertias to simulate it.")
+    return massless
+
+
 def check_integrable(model, state, path: Path) -> None:
     """Refuse a model whose equations of motion cannot be solved (a kinematic model).
 
@@ -102,13 +114,7 @@ def check_integrable(model, state, path: Path) -> None:
     """
     if state.getNU() == 0:
         return
-    bodies = model.getBodySet()
-    massless = [bodies.get(i).getName() for i in range(bodies.getSize()) if bodies.get(i).getMass() == 0.0]
-    if bodies.getSize() and len(massless) == bodies.getSize():
-        raise ModelLoadError(
-            f"{path} cannot be integrated forward: all its bodies have zero mass ({', '.join(massless)}); "
-            "it is a kinematic model (for inverse kinematics or visualisation), and plain OpenSim cannot "
-            "simulate it either. Give its bodies masses and inertias to simulate it.")
+    massless = check_masses(model, path)
     mass_matrix = opensim.Matrix()
     probe = opensim.State(state)
     model.realizePosition(probe)

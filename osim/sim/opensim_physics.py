@@ -56,7 +56,7 @@ import numpy as np
 
 from osim.sim._opensim import INTEGRATORS, display_available, load_model, opensim, user_stacklevel
 from osim.sim.errors import ModelLoadError, SimulationError
-from osim.sim.model_parts import actuator_table, check_integrable, select_actuators
+from osim.sim.model_parts import actuator_table, check_integrable, check_masses, select_actuators
 from osim.sim.physics import Physics
 from osim.sim.settings import Integration
 from osim.sim.scene import build_scene
@@ -155,6 +155,7 @@ class OpenSimPhysics(Physics):
             apply_variants(self.model, self.model_variants)
         self.visualize = self._setup_visualizer(visualize)
         self._attach_controller(actuators)
+        check_masses(self.model, self.model_path)
         try:
             self._state = self.model.initSystem()
         except Exception as exc:  # noqa: BLE001 - OpenSim raises RuntimeError naming the component
