@@ -239,6 +239,35 @@ def test_models_own_controllers_add_to_the_action(foreign):
     env.close()
 
 
+def test_activation_coordinate_actuator_is_driven_and_observed(foreign, tmp_path):
+    model = opensim.Model(str(foreign / "double_pendulum.osim"))
+    act = opensim.ActivationCoordinateActuator()
+    act.setName("act_q1")
+    act.set_coordinate("q1")
+    act.setOptimalForce(2.0)
+    act.setMinControl(-1.0)
+    act.setMaxControl(0.5)
+    model.addForce(act)
+    model.finalizeConnections()
+    path = tmp_path / "activation_actuator.osim"
+    model.printToXML(str(path))
+    act_default = act.get_default_activation()
+    del model, act
+    env = OsimEnv(model_path=path)
+    assert env.action_names == ("Torq1", "Torq2", "act_q1")
+    assert env.sim.actuator_types[-1] == "ActivationCoordinateActuator"
+    assert env.action_space.high.tolist() == [1.0, 1.0, 0.5]
+    assert env.observation_names[-1] == "act_q1/activation"
+    env.reset()
+    a0 = env.get_observation()[-1]
+    assert a0 == act_default
+    for _ in range(10):
+        obs, *_ = env.step([0.0, 0.0, -5.0])  # clipped to -1
+    np.testing.assert_array_equal(env.last_action, [0.0, 0.0, -1.0])
+    assert -1.0 <= obs[-1] < a0 - 0.5  # its activation follows the control
+    env.close()
+
+
 def _massless_copy(foreign, tmp_path):
     model = opensim.Model(str(foreign / "double_pendulum.osim"))
     bodies = model.getBodySet()

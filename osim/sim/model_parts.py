@@ -105,9 +105,10 @@ def check_masses(model, path: Path) -> list[str]:
 
 
 def check_integrable(model, state, path: Path) -> None:
-    """Refuse a model whose equations of motion cannot be solved (a kinematic model).
+    """Refuse a model whose equations of motion cannot be solved (a coordinate moving no mass).
 
-    A mobility that moves no mass (a zero diagonal of the mass matrix: the
+    After :func:`check_masses` (every body massless) and OpenSim's own check
+    at initSystem (a massless leaf body): a mobility that moves no mass (a zero diagonal of the mass matrix: the
     bodies it moves have zero mass and inertia) makes the mass matrix
     singular; OpenSim's integrator fails inside its first step. Prescribed
     coordinates are exempt (their motion is given, not solved for).

@@ -220,8 +220,6 @@ class OpenSimPhysics(Physics):
         self.actuator_types = tuple(rows[n]["type"] for n in self.actuator_names)
         self.control_low = np.array([rows[n]["low"] for n in self.actuator_names], dtype=np.float64)
         self.control_high = np.array([rows[n]["high"] for n in self.actuator_names], dtype=np.float64)
-        #: the controls are the excitations of the model's muscles (the challenge models)
-        self.muscles_only = self.actuator_names == self.muscle_names
         if self.initial_excitation is None:
             self._initial_controls = np.clip(0.0, self.control_low, self.control_high)
         else:
@@ -310,7 +308,8 @@ class OpenSimPhysics(Physics):
             names = act.getStateVariableNames()
             for k in range(names.getSize()):
                 self._actuator_states.append((act, names.get(k)))
-        self.actuator_state_names = tuple(f"{a.getName()}/{v}" for a, v in self._actuator_states)
+        # OpenSim names them by path (/forceset/act/activation): observed as <actuator>/<variable>
+        self.actuator_state_names = tuple(f"{a.getName()}/{v.rsplit('/', 1)[-1]}" for a, v in self._actuator_states)
         self._has_constraints = m.getConstraintSet().getSize() > 0
         self.joint_coordinates = {}
         for i in range(joints.getSize()):
