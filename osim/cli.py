@@ -29,11 +29,71 @@ def list_envs() -> None:
         env.close()
 
 
+def _is_model_file(name: str) -> bool:
+    return name.lower().endswith(".osim")
+
+
 def _make_env(env_name: str, **kwargs):
+    """A registered env by name, or the generic env of a model file (``MODEL.osim``)."""
     try:
+        if _is_model_file(env_name):
+            from osim.env import OsimEnv
+
+            return OsimEnv(model_path=env_name, **kwargs)
         return registry.make_classic_env(env_name, **kwargs)
     except (ValueError, TypeError) as exc:
         raise click.BadParameter(str(exc), param_hint="ENV/--env-kwargs") from None
+
+
+def _bounds(lo: float, hi: float) -> str:
+    return f"[{lo:g}, {hi:g}]"
+
+
+@main.command("info")
+@click.argument("model_path", metavar="MODEL.osim")
+def info(model_path: str) -> None:
+    """Print what MODEL.osim is made of: coordinates, actuators (the action), bodies, contacts, markers.
+
+    The actuators table is the action of ``OsimEnv(model_path=MODEL.osim)``:
+    one control per ScalarActuator, bounded by its min/max control (an
+    infinite bound shown as the finite default the action space uses).
+    """
+    from osim.sim.errors import ModelLoadError
+    from osim.sim.model_parts import describe_model
+
+    try:
+        d = describe_model(model_path)
+    except ModelLoadError as exc:
+        raise click.BadParameter(str(exc), param_hint="MODEL.osim") from None
+    st = d["state"][0]
+    click.echo(f"{model_path}: {len(d['coordinates'])} coordinates (nq {st['nq']}, nu {st['nu']}), "
+               f"{len(d['actuators'])} actuators, {len(d['bodies'])} bodies ({st['mass']:.3f} kg), "
+               f"{len(d['contacts'])} contact geometries, {len(d['markers'])} markers")
+    click.echo("\ncoordinates (observed: value, then speed)")
+    click.echo(f"  {'name':<24} {'joint':<22} {'type':<14} {'range':<22} {'units':<5} {'default':>9}  flags")
+    for c in d["coordinates"]:
+        flags = ",".join(f for f in ("locked", "clamped", "prescribed") if c[f]) or "-"
+        click.echo(f"  {c['name']:<24} {c['joint']:<22} {c['joint_type']:<14} {_bounds(c['min'], c['max']):<22} "
+                   f"{c['units']:<5} {c['default']:>9.4g}  {flags}")
+    click.echo("\nactuators (the action, in this order; min/max control -> action bounds)")
+    if not d["actuators"]:
+        click.echo("  none: the model runs passively with an empty action")
+    for a in d["actuators"]:
+        if a["scalar"]:
+            click.echo(f"  {a['name']:<24} {a['type']:<32} control {_bounds(a['min_control'], a['max_control']):<14}"
+                       f" action {_bounds(a['low'], a['high'])}")
+        else:
+            click.echo(f"  {a['name']:<24} {a['type']:<32} not a ScalarActuator: not driven")
+    for key, title, cols in (("bodies", "bodies", ("mass",)), ("contacts", "contact geometry", ("type", "frame")),
+                             ("markers", "markers", ("frame",)), ("constraints", "constraints", ("type",)),
+                             ("controllers", "controllers of the model (their controls add to the action's)",
+                              ("type",))):
+        if not d[key]:
+            continue
+        click.echo(f"\n{title}")
+        for row in d[key]:
+            values = "  ".join(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in cols)
+            click.echo(f"  {row['name']:<24} {values}")
 
 
 def _controller(name: str, env, seed: int):
@@ -74,7 +134,7 @@ _controller_option = click.option(
 
 
 @main.command("run")
-@click.argument("env_name", metavar="ENV")
+@click.argument("env_name", metavar="ENV|MODEL.osim")
 @_controller_option
 @click.option("--steps", type=click.IntRange(min=1), default=None,
               help="Stop after this many steps (default: the env's time limit).")
@@ -83,10 +143,18 @@ _controller_option = click.option(
 @click.option("--record", "record_path", type=click.Path(dir_okay=False), default=None,
               help="Save the episode (.npz) for `osim-rl plot` and `osim-rl video`.")
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.option("--video", "video_path", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the episode offscreen into this video (.gif, or .mp4 with imageio), a frame "
+                   "every 2 steps.")
 @_env_kwargs_option
 def run(env_name: str, controller: str, steps: int | None, seed: int, record_path: str | None,
-        progress: bool, env_kwargs: dict) -> None:
-    """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) and print a summary."""
+        progress: bool, video_path: str | None, env_kwargs: dict) -> None:
+    """Run one episode of ENV (class name like L2RunEnv, or a Gymnasium ID) or of any MODEL.osim; print a summary.
+
+    A model file runs in the generic env (``OsimEnv(model_path=...)``):
+    ``--controller random`` draws each control uniformly within its
+    actuator's bounds, ``zero`` holds 0 (clipped into the bounds).
+    """
     from tqdm import tqdm
 
     from osim.tools.record import run_episode, save_record
@@ -94,16 +162,37 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
     env = _make_env(env_name, **env_kwargs)
     policy = _controller(controller, env, seed)
     limit = steps or env.spec.timestep_limit
+    frames: list = []
+
+    def on_step(k: int) -> None:
+        bar.update(1)
+        if video_path is not None and k % 2 == 0:
+            from osim.render import render_scene
+
+            frames.append(render_scene(env.render_scene(), width=480, height=360))
+
     t0 = time.perf_counter()
     with tqdm(total=limit, desc=env_name, unit="step", disable=not progress, file=sys.stderr) as bar:
-        record = run_episode(env, policy, limit, details=record_path is not None, progress=lambda k: bar.update(1),
+        record = run_episode(env, policy, limit, details=record_path is not None, progress=on_step,
                              seed=seed, **_reset_kwargs(env, controller))
     elapsed = time.perf_counter() - t0
     n, total = len(record["rewards"]), float(np.sum(record["rewards"]))
-    pelvis_x = env.sim.body_position("pelvis")[0] if "pelvis" in env.sim.body_names else float("nan")
     why = "fell" if env.is_done() else ("time limit" if n >= env.spec.timestep_limit else "step budget")
-    click.echo(f"{env_name}: {n} steps ({why}), return {total:.4f}, pelvis x {pelvis_x:.3f} m, "
-               f"{n / elapsed:.1f} steps/s")
+    if "pelvis" in env.sim.body_names:
+        where = f"pelvis x {env.sim.body_position('pelvis')[0]:.3f} m"
+    else:
+        com = env.sim.mass_center_position()
+        where = f"mass centre ({com[0]:.3f}, {com[1]:.3f}, {com[2]:.3f}) m"
+    click.echo(f"{env_name}: {n} steps ({why}), return {total:.4f}, {where}, {n / elapsed:.1f} steps/s")
+    if video_path:
+        from osim.render import write_video
+
+        try:
+            write_video(frames, video_path, fps=50)
+        except ImportError:
+            raise click.ClickException('mp4 videos need imageio: pip install "osim-rl[video]" (or write a .gif)') \
+                from None
+        click.echo(f"wrote {video_path} ({len(frames)} frames)")
     if record_path:
         save_record(record_path, record, controller=controller, seed=seed, env_kwargs=env_kwargs)
         click.echo(f"episode saved to {record_path}")
@@ -111,7 +200,7 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
 
 
 @main.command("video")
-@click.argument("env_name", metavar="ENV|RECORD.npz")
+@click.argument("env_name", metavar="ENV|MODEL.osim|RECORD.npz")
 @_controller_option
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default="run.mp4", show_default=True,
               help="Output file: .mp4 (or .webm, .mkv, .avi, .mov) or .gif.")

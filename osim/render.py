@@ -65,6 +65,15 @@ whole list, an ``(N, 4)`` array of ``x, y, z, radius`` rows will do too.
     the mean of the segment end points (or the origin).
 ``"text"``
     a string or a list of strings written in the top-left corner.
+``"markers"``
+    list of ``((x, y, z), radius)`` model markers, small orange discs drawn
+    over the body.
+``"frame"``
+    ``{"center": (x, y, z), "size": metres}``: the extent of a model. Where
+    the camera sets no ``scale`` and no ``center``, the view is scaled so
+    that ``size`` fills about 70% of the frame's smaller side and centred
+    on ``center`` (any model, from a 10 cm mechanism to a whole body); the
+    generic env's scenes have it, the challenges' do not.
 
 Camera
 ------
@@ -116,6 +125,7 @@ The frame's pixel ``(column, row)`` of a world point is given by
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -136,7 +146,7 @@ __all__ = [
 ]
 
 SCENE_KEYS = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-              "ground", "terrain", "field", "follow", "text")
+              "ground", "terrain", "field", "follow", "text", "markers", "frame")
 VIEWS = ("side", "front", "top")
 FIELD_FRAMES = ("world", "body")
 _MUSCLE_KEYS = ("points", "activation", "side", "name")
@@ -162,6 +172,8 @@ _TERRAIN_HALF_WIDTH = 0.16   # m: platforms span z in [-0.16, 0.16]
 _OBSTACLE_EDGE = (88, 58, 34)
 _TARGET = (46, 184, 74)
 _TARGET_EDGE = (12, 110, 38)
+_MARKER = (240, 140, 20)
+_MARKER_EDGE = (150, 80, 0)
 _ARROW = (18, 104, 132)
 _INSET_BG = (251, 252, 253)
 _INSET_EDGE = (140, 146, 152)
@@ -314,7 +326,7 @@ def project_points(points: Any, camera: Camera | None = None, follow: Any = None
 
 class _Scene:
     __slots__ = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-                 "ground", "ground_friction", "terrain", "field", "follow", "text")
+                 "ground", "ground_friction", "terrain", "field", "follow", "text", "markers", "frame")
 
 
 def _check_size(width: Any, height: Any) -> tuple[int, int]:
@@ -500,6 +512,20 @@ def _field(value: Any, follow: np.ndarray) -> tuple[np.ndarray, np.ndarray, floa
     return v, origin, float(yaw)
 
 
+def _frame(value: Any) -> tuple[np.ndarray, float] | None:
+    """(centre, size) of scene['frame'], or None."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != {"center", "size"}:
+        raise ValueError(f"scene['frame'] must be None or a dict {{'center': (x, y, z), 'size': metres}}, "
+                         f"got {value!r}")
+    centre = _finite_vector(value["center"], 3, "scene['frame']['center']")
+    size = value["size"]
+    if not _is_real(size) or not math.isfinite(size) or size <= 0:
+        raise ValueError(f"scene['frame']['size'] must be a positive number of metres, got {size!r}")
+    return centre, float(size)
+
+
 def _parse(scene: Any) -> _Scene:
     if not isinstance(scene, Mapping):
         raise ValueError(f"scene must be a dict with keys among {list(SCENE_KEYS)}, got {type(scene).__name__}")
@@ -513,6 +539,8 @@ def _parse(scene: Any) -> _Scene:
     s.contacts = _spheres(scene.get("contacts"), "contacts")
     s.obstacles = _spheres(scene.get("obstacles"), "obstacles")
     s.targets = _spheres(scene.get("targets"), "targets")
+    s.markers = _spheres(scene.get("markers"), "markers")
+    s.frame = _frame(scene.get("frame"))
     s.ground, s.ground_friction = _ground(scene.get("ground"))
     s.terrain = _terrain(scene.get("terrain"))
     follow = scene.get("follow")
@@ -736,7 +764,7 @@ class _Body:
     nothing.
     """
 
-    _KINDS = ("obstacles", "segments", "spheres", "muscles", "contacts")
+    _KINDS = ("obstacles", "segments", "spheres", "muscles", "contacts", "markers")
 
     def __init__(self, view: _View, sc: _Scene) -> None:
         s = view.s
@@ -765,7 +793,7 @@ class _Body:
             add(groups_of(view.depth(sc.segments.mean(axis=1))), "segments", lambda i: pix[i],
                 pix[..., 0].min(axis=1) - m, pix[..., 1].min(axis=1) - m,
                 pix[..., 0].max(axis=1) + m, pix[..., 1].max(axis=1) + m)
-        for key in ("obstacles", "spheres", "contacts"):
+        for key in ("obstacles", "spheres", "contacts", "markers"):
             centers, radii = getattr(sc, key)
             if len(radii):
                 pix = view.pixels(centers)
@@ -836,6 +864,8 @@ class _Body:
                     _circle(draw, c, r, fill=_shade(_BONE, shade), outline=_shade(_BONE_EDGE, shade), width=k)
                 elif kind == "contacts":
                     _circle(draw, c, r, outline=_shade(_CONTACT, shade), width=max(1, k + k // 2))
+                elif kind == "markers":
+                    _circle(draw, c, r, fill=_MARKER, outline=_MARKER_EDGE, width=k)
                 else:
                     _circle(draw, c, r, fill=_TARGET, outline=_TARGET_EDGE, width=max(1, 2 * k))
         return paint
@@ -997,6 +1027,15 @@ def render_scene(scene: Mapping[str, Any], camera: Camera | None = None, width: 
         raise ValueError(f"camera must be an osim.render.Camera or None, got {type(camera).__name__}")
     width, height = _check_size(width, height)
     sc = _parse(scene)
+    if sc.frame is not None and camera.scale is None and camera.center is None:
+        # scaled to the model: its size fills ~70% of the smaller side, centred on it
+        centre, size = sc.frame
+        ch, cv, _d = _project(centre, camera.view, camera.right_leg_on_top)
+        fh, fv, _d = _project(sc.follow, camera.view, camera.right_leg_on_top)
+        follow_v = camera.follow and (camera.follow_vertical or camera.view == "top")
+        camera = dataclasses.replace(
+            camera, scale=0.7 * min(width, height) / size,
+            center=(float(ch - (fh if camera.follow else 0.0)), float(cv - (fv if follow_v else 0.0))))
     view = _View(camera, sc.follow, width, height)
     k = camera.antialias
     out = _background(width, height).copy()

@@ -25,6 +25,11 @@ def make_controller(name: str, env, seed: int = 0) -> Controller:
     n = env.get_action_space_size()
     if name == "random":
         rng = np.random.RandomState(seed)
+        space = getattr(env, "action_space", None)
+        if space is not None and n and not ((space.low == 0).all() and (space.high == 1).all()):
+            # the generic env: uniform within each actuator's control bounds
+            low, high = space.low.astype(np.float64), space.high.astype(np.float64)
+            return lambda _obs, _k: rng.uniform(low, high)
         return lambda _obs, _k: rng.uniform(0.0, 1.0, n)
     if name == "zero":
         return lambda _obs, _k: np.zeros(n)

@@ -267,7 +267,7 @@ def model_coordinates(model) -> tuple[tuple[str, ...], frozenset[str], frozenset
         path = model_path(model) if model in MODEL_NAMES else resolve_model_file(model)
         from osim.sim._opensim import load_model
 
-        m = load_model(Path(path), require_muscles=False)
+        m = load_model(Path(path))
         label = Path(path).name
     state = m.initSystem()
     coords = m.getCoordinateSet()

@@ -110,6 +110,7 @@ class Arm2DEnv(OsimEnv):
     """
 
     model_name = "arm2dof6musc"
+    initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 200
     scenario_keys = ("target",)
     reset_options = ("random_target",)

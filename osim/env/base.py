@@ -36,11 +36,22 @@ __all__ = ["OsimEnv", "Spec", "validate_action", "warn_ignored"]
 
 
 class OsimEnv(Task):
-    """The classic env: any ``.osim`` model, muscle excitations as actions.
+    """The classic env: any ``.osim`` model, one control per actuator as actions.
 
     Used directly it is the generic task of :class:`~osim.env.task.Task`
-    (coordinates, speeds and activations observed; reward 0; episodes end at
-    ``time_limit`` steps). Challenge envs subclass it and override task hooks.
+    (docs/models.md): any model OpenSim 4.6 can simulate, with one action per
+    ScalarActuator (muscle excitations, CoordinateActuator/TorqueActuator/
+    PathActuator/... controls; bounds from each actuator's min/max control,
+    clipped there), an empty action for a passive model; coordinate values,
+    speeds and actuator states observed (:attr:`observation_names`);
+    reward 0; episodes end at ``time_limit`` steps. Challenge envs subclass
+    it and override task hooks; their action stays the muscle excitations in
+    [0, 1].
+
+        env = OsimEnv(model_path="double_pendulum.osim")
+        env.action_names       # ('Torq1', 'Torq2')
+        env.action_space       # Box(-1.0, 1.0, (2,), float32)
+        env.observation_names  # ('q1/value', 'q2/value', 'q1/speed', 'q2/speed')
 
     Parameters
     ----------
@@ -93,6 +104,12 @@ class OsimEnv(Task):
         (default False: float64 NumPy arrays). For code that relies on list
         semantics, e.g. ``observation + [extra]`` concatenating (on an
         array the same expression adds elementwise or fails).
+    actuators:
+        The generic env: which actuators the action drives, a list of
+        actuator names and OpenSim type names (``["CoordinateActuator"]``,
+        ``["Muscle", "ActiveAFO"]``; ``"Muscle"`` is every muscle class), in
+        model order; None (default): every ScalarActuator. A name that is not
+        an actuator of the model is a ``ValueError`` listing those it has.
     """
 
     def __init__(
@@ -111,6 +128,7 @@ class OsimEnv(Task):
         seed: int | None = None,
         obs_as_dict: bool = False,
         obs_as_list: bool = False,
+        actuators: tuple[str, ...] | list[str] | None = None,
     ) -> None:
         self.obs_as_dict = check_flag("obs_as_dict", obs_as_dict)
         self.obs_as_list = check_flag("obs_as_list", obs_as_list)
@@ -119,7 +137,7 @@ class OsimEnv(Task):
         self.episode = Episode(
             self, model_path=model_path, visualize=visualize, integrator_accuracy=integrator_accuracy,
             time_limit=time_limit, report=report, raise_on_failure=raise_on_failure, physics=physics, fast=fast,
-            integration=integration, model_variants=model_variants, seed=seed,
+            integration=integration, model_variants=model_variants, seed=seed, actuators=actuators,
         )
 
     # --------------------------------------------------------- attributes
@@ -315,7 +333,7 @@ class OsimEnv(Task):
 
     def __repr__(self) -> str:
         sim = self.episode.physics if getattr(self, "episode", None) else None
-        return f"<{type(self).__name__} model={self.model_path.name} muscles={sim.n_muscles if sim else '-'}>"
+        return f"<{type(self).__name__} model={self.model_path.name} actuators={sim.n_actuators if sim else '-'}>"
 
 
 def warn_ignored(name: str, value: Any, env: str, why: str) -> None:

@@ -8,17 +8,20 @@ import numpy as np
 __all__ = ["check_flag", "check_seed", "check_steps", "validate_action"]
 
 
-def validate_action(action: Any, n: int, names: tuple[str, ...] = ()) -> np.ndarray:
-    """Check an action and return it as float64 values clipped to [0, 1].
+def validate_action(action: Any, n: int, names: tuple[str, ...] = (), low: np.ndarray | None = None,
+                    high: np.ndarray | None = None) -> np.ndarray:
+    """Check an action and return it as float64 values clipped to [0, 1] (or to ``[low, high]``).
 
     Accepts any array-like of ``n`` real numbers (NumPy arrays of any real
     dtype, lists, tuples, objects with ``__array__`` such as torch tensors).
     Raises ``TypeError`` for non-numeric input and ``ValueError`` for a wrong
     length, NaN or infinite values. Finite values outside [0, 1] are clipped,
-    as the challenges did.
+    as the challenges did; with ``low``/``high`` (one bound per element: the
+    generic env's actuator control bounds) they are clipped to those bounds.
     """
+    what = "excitations in [0, 1]" if low is None else "controls within the action space's bounds"
     if action is None or isinstance(action, (str, bytes, dict)):
-        raise TypeError(f"action must be an array of {n} excitations in [0, 1], got {type(action).__name__}")
+        raise TypeError(f"action must be an array of {n} {what}, got {type(action).__name__}")
     try:
         arr = np.asarray(action)
     except Exception as exc:
@@ -28,17 +31,22 @@ def validate_action(action: Any, n: int, names: tuple[str, ...] = ()) -> np.ndar
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError("action must hold real numbers, got complex values")
     if arr.shape != (n,):
-        what = f"{n} excitations (one per muscle" + (f": {', '.join(names)})" if names else ")")
-        raise ValueError(f"action must have shape ({n},): {what}; got shape {arr.shape}")
+        kind = "excitations (one per muscle" if low is None else "controls (one per actuator"
+        listed = f"{n} {kind}" + (f": {', '.join(names)})" if names else ")")
+        if n == 0:
+            listed = "the model has no actuators to drive: pass an empty action"
+        raise ValueError(f"action must have shape ({n},): {listed}; got shape {arr.shape}")
     arr = arr.astype(np.float64)
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = np.flatnonzero(bad)
         raise ValueError(
             f"action has non-finite values (NaN or inf) at indices {idx.tolist()}; "
-            "excitations must be finite numbers in [0, 1]"
+            f"{what.split(' ', 1)[0]} must be finite numbers"
         )
-    return np.clip(arr, 0.0, 1.0)
+    if low is None:
+        return np.clip(arr, 0.0, 1.0)
+    return np.clip(arr, low, high)
 
 
 def check_seed(seed: Any) -> int | None:

@@ -90,6 +90,9 @@ class Episode:
         Seed the generators now (None: unseeded).
     engine:
         The physics engine, a name of :data:`osim.sim.ENGINES` (``"opensim"``).
+    actuators:
+        Which actuators the action drives (names or OpenSim type names; None:
+        every ScalarActuator), passed to the engine.
     """
 
     def __init__(
@@ -108,12 +111,15 @@ class Episode:
         model_variants: tuple[str, ...] | list[str] | None = None,
         seed: int | None = None,
         engine: str = "opensim",
+        actuators: "tuple[str, ...] | list[str] | None" = None,
     ) -> None:
         from osim.sim import ENGINES
 
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
         self.engine = engine
+        self.actuators = None if actuators is None else (actuators if isinstance(actuators, str)
+                                                         else tuple(actuators))
         self.task = task
         task.episode = self
         self.settings = resolve_physics(physics, fast=fast, integration=integration, model_variants=model_variants,
@@ -169,11 +175,24 @@ class Episode:
             edits=self.task.model_edits(),
             model_variants=self.settings.model_variants,
             integration=self.settings.integration,
+            actuators=self.actuators,
         )
         self.model_path = path
         self.task.on_model_loaded()
         self.action_names = tuple(self.task.action_names)
-        self.action_space = spaces.Box(low=0.0, high=1.0, shape=(len(self.action_names),), dtype=np.float32)
+        n = len(self.action_names)
+        low, high = (np.asarray(b, dtype=np.float64) for b in self.task.action_bounds())
+        if low.shape != (n,) or high.shape != (n,):
+            raise ValueError(f"{type(self.task).__name__}.action_bounds() must give {n} lows and highs, "
+                             f"got shapes {low.shape}, {high.shape}")
+        if (low == 0.0).all() and (high == 1.0).all():
+            # the challenges' [0, 1]: validate_action's scalar clip
+            self._action_low = self._action_high = None
+            self.action_space = spaces.Box(low=0.0, high=1.0, shape=(n,), dtype=np.float32)
+        else:
+            self._action_low, self._action_high = low, high
+            self.action_space = spaces.Box(low=low.astype(np.float32), high=high.astype(np.float32),
+                                           shape=(n,), dtype=np.float32)
         self.observation_space = self.task.make_observation_space()
         self.last_action = np.zeros(len(self.action_names))
         if self.task.requires_reset:
@@ -232,7 +251,8 @@ class Episode:
         if not self.ready:
             raise RuntimeError(f"{type(task).__name__}: call reset() before step() (needed after construction, "
                                "a model change and a change of difficulty)")
-        action = validate_action(action, len(self.action_names), self.action_names)
+        action = validate_action(action, len(self.action_names), self.action_names, self._action_low,
+                                 self._action_high)
         if physics.failed:
             return self._failed("the last step failed; reset() before stepping again", log=False)
         task.before_step()

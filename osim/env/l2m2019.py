@@ -253,6 +253,7 @@ class L2M2019Env(OsimEnv):
     """
 
     model_name = MODELS["3D"]
+    initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     scenario_keys = ("targets",)
     reset_options = ("init_pose",)
     requires_reset = True

@@ -59,6 +59,7 @@ class L2RunEnv(OsimEnv):
     """
 
     model_name = "gait9dof18musc"
+    initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 1000
     fall_height = 0.6
 

@@ -172,8 +172,8 @@ class OsimModel:
 
     @property
     def noutput(self) -> int:
-        """The number of muscles: the size of the action."""
-        return self._sim.n_muscles
+        """The size of the action: the driven actuators (the muscles of a challenge model)."""
+        return self._sim.n_actuators
 
     @property
     def maxforces(self) -> list[float]:
@@ -239,9 +239,10 @@ class OsimModel:
 
     # ------------------------------------------------------------- actuation
     def actuate(self, action: Sequence[float]) -> None:
-        """Hold these excitations (model muscle order, clipped to [0, 1]) from the next step on."""
-        sim = self._sim
-        action = validate_action(action, sim.n_muscles, sim.muscle_names)
+        """Hold these excitations (model muscle order, clipped to [0, 1]; the generic env: controls clipped
+        to its action bounds) from the next step on."""
+        sim, ep = self._sim, self._episode
+        action = validate_action(action, sim.n_actuators, sim.actuator_names, ep._action_low, ep._action_high)
         sim.set_excitations(action)
         # last_action reports it back in the model's order; store it in the task's
         self._episode.last_action = self._to_task_order(action)

@@ -224,6 +224,8 @@ class ProstheticsEnv(OsimEnv):
         """The classic name of :attr:`model_kind` ("3D" or "2D")."""
         return self.model_kind
 
+    initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
+
     @property
     def model_name(self) -> str:
         """The built model simulated now (:data:`PROSTHETICS_MODELS`)."""

@@ -160,6 +160,7 @@ class RunEnv(OsimEnv):
     """
 
     model_name = "gait9dof18musc"
+    initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 1000
     fall_height = 0.65
     equilibrate_muscles = False

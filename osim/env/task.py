@@ -61,9 +61,13 @@ def json_roundtrip(value: Any, what: str) -> Any:
 class Task:
     """The hooks of a task, with defaults: the generic task of any model.
 
-    The generic task observes the coordinate values and speeds
-    (CoordinateSet order) followed by the muscle activations; its reward is
-    0 and it never terminates.
+    The generic task (``OsimEnv(model_path=...)``, docs/models.md) acts
+    with one control per driven actuator (every ScalarActuator of the model;
+    bounds from each actuator's min/max control, an infinite bound becomes
+    -/+ :data:`osim.sim.model_parts.DEFAULT_CONTROL_BOUND`) and observes
+    :attr:`observation_names`: the coordinate values, the coordinate speeds
+    (CoordinateSet order), the muscle activations and the state variables
+    of the other actuators. Its reward is 0 and it never terminates.
     """
 
     #: built model of :mod:`osim.models` the task simulates (None: a model_path is given)
@@ -72,8 +76,10 @@ class Task:
     time_limit: int = 1000
     #: solve muscle equilibrium at reset (2018+ core; the 2017 envs did not)
     equilibrate_muscles: ClassVar[bool] = True
-    #: excitation of every muscle when an episode's integrator starts (docs/quirks.md, Q15)
-    initial_excitation: ClassVar[float] = 1.0
+    #: control of every actuator when an episode's integrator starts; the challenges
+    #: set 1.0 (docs/quirks.md, Q15); None (the generic task): the integrator starts
+    #: again at the first step with its controls, as a plain OpenSim simulation does
+    initial_excitation: ClassVar[float | None] = None
     #: actions are written into the muscles' activation states (2017 WalkEnv), not excitations
     actions_are_activations: ClassVar[bool] = False
     #: the integration of the "fast" physics preset for this task
@@ -146,11 +152,32 @@ class Task:
 
     @property
     def action_names(self) -> tuple[str, ...]:
-        """One name per action element (default: the model's muscles, in model order)."""
-        return self.sim.muscle_names
+        """One name per action element (default: the driven actuators, in model order; the muscles of a challenge)."""
+        return self.sim.actuator_names
+
+    def action_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) of each action element.
+
+        The challenge envs (a built model of :mod:`osim.models`) keep [0, 1];
+        the generic task takes each actuator's control bounds (min/max
+        control; infinite ones become -/+
+        :data:`~osim.sim.model_parts.DEFAULT_CONTROL_BOUND`).
+        """
+        n = len(self.action_names)
+        if self.model_name is not None:
+            return np.zeros(n), np.ones(n)
+        return self.sim.control_low.copy(), self.sim.control_high.copy()
+
+    @property
+    def observation_names(self) -> tuple[str, ...]:
+        """One name per element of the generic observation: ``<coordinate>/value``, ``<coordinate>/speed``,
+        ``<muscle>/activation``, ``<actuator>/<state variable>``."""
+        sim = self.sim
+        return (tuple(f"{c}/value" for c in sim.coordinate_names) + tuple(f"{c}/speed" for c in sim.coordinate_names)
+                + tuple(f"{m}/activation" for m in sim.muscle_names) + tuple(sim.actuator_state_names))
 
     def get_observation_space_size(self) -> int:
-        return 2 * len(self.sim.coordinate_names) + self.sim.n_muscles
+        return len(self.observation_names)
 
     def make_observation_space(self) -> spaces.Box:
         """The observation space (default: unbounded, :meth:`get_observation_space_size` float64 values)."""
@@ -207,7 +234,7 @@ class Task:
         """Remember what the reward needs from the pre-step state."""
 
     def actuate(self, action: np.ndarray) -> np.ndarray | None:
-        """Write a validated action (values in [0, 1]) into the physics.
+        """Write a validated action (values within :meth:`action_bounds`) into the physics.
 
         Returns what was applied when it differs from ``action`` (e.g. with
         motor noise); ``last_action`` reports it.
@@ -239,7 +266,10 @@ class Task:
     def get_observation(self) -> np.ndarray:
         """The flat observation vector (float64)."""
         sim = self.sim
-        return np.concatenate([sim.q(), sim.u(), sim.muscle_activations()])
+        parts = [sim.q(), sim.u(), sim.muscle_activations()]
+        if sim.actuator_state_names:
+            parts.append(sim.actuator_states())
+        return np.concatenate(parts)
 
     def observation_dict(self, observation: np.ndarray) -> dict:
         """The challenge's dict form of an observation vector (default: the state description)."""
@@ -253,8 +283,9 @@ class Task:
     def render_scene(self) -> dict:
         """What :mod:`osim.render` draws: the physics' scene plus task items (override to add)."""
         sim = self.sim
-        scene = sim.scene()
+        # the generic task (any model): every part drawn, the view scaled to the model
+        scene = sim.scene() if self.model_name is not None else sim.scene(full=True)
         if "head" in sim.body_names:
-            scene["spheres"] = [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
+            scene["spheres"] = scene.get("spheres", []) + [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
         scene["text"] = [f"{type(self).__name__}  t = {sim.time:.2f} s"]
         return scene

@@ -90,8 +90,13 @@ def user_stacklevel() -> int:
     return level
 
 
-def load_model(path: Path, require_muscles: bool = True):
-    """Load an ``.osim`` file; a clear :class:`ModelLoadError` for a missing, foreign or broken file."""
+def load_model(path: Path):
+    """Load an ``.osim`` file; a clear :class:`ModelLoadError` for a missing, foreign or broken file.
+
+    Any model OpenSim reads is accepted here, with or without muscles or
+    actuators (missing geometry files only make OpenSim log a warning: only
+    a visualizer needs them). Building its system is the engine's step.
+    """
     if not path.is_file():
         from osim.models import MODEL_NAMES
 
@@ -108,6 +113,4 @@ def load_model(path: Path, require_muscles: bool = True):
         model = opensim.Model(str(path))
     except Exception as exc:  # OpenSim raises RuntimeError with its parser message
         raise ModelLoadError(f"OpenSim could not load {path}: {exc}") from exc
-    if require_muscles and model.getMuscles().getSize() == 0:
-        raise ModelLoadError(f"{path} has no muscles: osim-rl needs at least one muscle to actuate")
     return model

@@ -21,6 +21,7 @@ def bare_steps(sim, actions: np.ndarray, activations: bool = False) -> tuple[np.
     """
     controls, muscles, model = sim._controls, sim._muscles, sim.model
     dt, restart, State = sim.step_size, sim._restart, opensim.State
+    reinit = sim._reinit  # the first step of a generic episode (initial_excitation=None) re-initialises too
     actions = np.asarray(actions, dtype=np.float64)
     q_out = np.empty((len(actions), sim._state.getNQ()))
     istep = sim.istep
@@ -40,14 +41,17 @@ def bare_steps(sim, actions: np.ndarray, activations: bool = False) -> tuple[np.
                 f.setValue(float(v))
             changed = pending or not np.array_equal(action, previous)
             previous, pending = action, False
-        if restart and changed:
+        if reinit and changed:
             manager.initialize(State(state))
+        reinit = restart
         istep += 1
         state = manager.integrate(dt * istep)
         model.realizeAcceleration(state)
         q_out[k] = state.getQ().to_numpy()
     seconds = time.perf_counter() - t0
     sim._state, sim.istep, sim._integrating, sim._desc_cache = state, istep, True, None
+    if len(actions):
+        sim._reinit = restart
     if not activations and len(actions):
         sim._excitations, sim._excitations_changed = actions[-1].copy(), False
     return q_out, seconds

@@ -1,4 +1,4 @@
-"""The OpenSim engine: loads an ``.osim`` model, actuates its muscles and steps it.
+"""The OpenSim engine: loads any ``.osim`` model, drives its actuators and steps it.
 
 It knows nothing of rewards, observations or episodes: tasks
 (:mod:`osim.env`) read the state through the :class:`~osim.sim.physics.Physics`
@@ -7,8 +7,9 @@ face it implements.
 The faithful integration is the 2018 challenge core's: one
 ``opensim.Manager`` per episode (Runge-Kutta-Merson, error-controlled), steps
 of 0.01 s integrated to the absolute time ``0.01 * istep``, excitations held
-by one ``opensim.Constant`` per muscle in a ``PrescribedController`` and
-changed between ``integrate`` calls. Two details make the trajectories
+by one ``opensim.Constant`` per driven actuator (every ScalarActuator of the
+model by default: the muscles of the challenge models) in a
+``PrescribedController`` and changed between ``integrate`` calls. Two details make the trajectories
 identical, bit for bit, to the reference recordings of the original
 environments, in every episode of a process:
 
@@ -17,6 +18,19 @@ environments, in every episode of a process:
 * after each integration the state is realised to the acceleration stage (the
   original did so to read its state dictionary, and the integrator's next step
   starts from those cached derivatives).
+
+Any other model (``OsimEnv(model_path=...)``) starts with
+``initial_excitation=None``: its Manager is initialised again at the first
+step with the first action's controls, exactly what a plain OpenSim forward
+simulation with those constant controls does.
+
+Models: every joint type OpenSim builds; coordinates are read and written by
+name through OpenSim's ``Coordinate`` (a Free or Ball joint has more Q than U
+entries); constraints, locked, clamped and prescribed coordinates, and the
+forces and controllers a model already has, are OpenSim's own (the action's
+controls add to those of the model's controllers). A model whose mass matrix
+is singular (a kinematic model with massless bodies) is refused at load
+(:func:`osim.sim.model_parts.check_integrable`).
 
 Storage and analyses of the Manager are off: the trajectory is unchanged and
 the Manager no longer keeps every internal step of the episode in memory.
@@ -42,6 +56,7 @@ import numpy as np
 
 from osim.sim._opensim import INTEGRATORS, display_available, load_model, opensim, user_stacklevel
 from osim.sim.errors import ModelLoadError, SimulationError
+from osim.sim.model_parts import actuator_table, check_integrable, check_masses, select_actuators
 from osim.sim.physics import Physics
 from osim.sim.settings import Integration
 from osim.sim.scene import build_scene
@@ -55,7 +70,7 @@ _visualizer_warned = False
 
 
 class OpenSimPhysics(Physics):
-    """One OpenSim model with one constant excitation per muscle: the reference engine.
+    """One OpenSim model with one constant control per driven actuator: the reference engine.
 
     Parameters
     ----------
@@ -72,9 +87,12 @@ class OpenSimPhysics(Physics):
         Solve muscle fiber/tendon equilibrium at reset (2018+ envs). The 2017
         envs did not (fibers start at 0.1 m).
     initial_excitation:
-        The excitation every muscle holds when an episode's Manager is
+        The control every driven actuator holds when an episode's Manager is
         initialised (1.0 reproduces the 2018+ references: it is what a fresh
-        process of the original held; docs/quirks.md, Q15).
+        process of the original held; docs/quirks.md, Q15). None: each
+        control starts at 0 (clipped into its bounds) and the first step
+        initialises the Manager again with the controls set before it, as a
+        plain OpenSim simulation started with those controls.
     edits:
         Scenario edits to add to the model before its system is built, by
         name with their parameters (``{"obstacles": {"count": 3}}``; see
@@ -85,6 +103,13 @@ class OpenSimPhysics(Physics):
         An :class:`~osim.sim.settings.Integration` (or a dict of its fields);
         None: the faithful integration. Its ``accuracy``, when set, wins over
         ``integrator_accuracy``.
+    actuators:
+        Which actuators the controls drive: None (default) every
+        ScalarActuator of the model, in model order; or a list of actuator
+        names and OpenSim type names (``"CoordinateActuator"``,
+        ``"Thelen2003Muscle"``, ``"Muscle"`` for every muscle class). Those
+        left out get no control from osim-rl (only from the model's own
+        controllers, if any).
 
     All component lookups (bodies, joints, coordinates, muscles, forces,
     markers) are resolved by name once, here.
@@ -104,6 +129,7 @@ class OpenSimPhysics(Physics):
         edits: Mapping[str, Mapping[str, Any]] | None = None,
         model_variants: Sequence[str] = (),
         integration: "Integration | Mapping[str, Any] | None" = None,
+        actuators: Sequence[str] | None = None,
     ) -> None:
         if not (isinstance(integrator_accuracy, (int, float)) and 0 < integrator_accuracy < 1):
             raise ValueError(f"integrator_accuracy must be a number in (0, 1), got {integrator_accuracy!r}")
@@ -118,7 +144,7 @@ class OpenSimPhysics(Physics):
         self.integrator_accuracy = float(integrator_accuracy)
         self.step_size = float(step_size)
         self.equilibrate = bool(equilibrate)
-        self.initial_excitation = float(initial_excitation)
+        self.initial_excitation = None if initial_excitation is None else float(initial_excitation)
         self.edits = check_edits(edits or {})
         self.model_variants = tuple(model_variants)
         self.model = load_model(self.model_path)
@@ -128,9 +154,14 @@ class OpenSimPhysics(Physics):
 
             apply_variants(self.model, self.model_variants)
         self.visualize = self._setup_visualizer(visualize)
-        self._attach_controller()
-        self._state = self.model.initSystem()
+        self._attach_controller(actuators)
+        check_masses(self.model, self.model_path)
+        try:
+            self._state = self.model.initSystem()
+        except Exception as exc:  # noqa: BLE001 - OpenSim raises RuntimeError naming the component
+            raise ModelLoadError(f"OpenSim could not build the system of {self.model_path}: {exc}") from exc
         self._resolve_components()
+        check_integrable(self.model, self._state, self.model_path)
         self._controls = self._fetch_control_functions()
         #: each muscle's maximum isometric force as loaded (strengths scale it)
         self.nominal_max_isometric_force = np.array(
@@ -177,40 +208,70 @@ class OpenSimPhysics(Physics):
         self.model.setUseVisualizer(True)
         return True
 
-    def _attach_controller(self) -> None:
+    def _attach_controller(self, actuators: Sequence[str] | None) -> None:
         muscles = self.model.getMuscles()
         self.muscle_names = tuple(muscles.get(i).getName() for i in range(muscles.getSize()))
         self.n_muscles = len(self.muscle_names)
+        #: every actuator of the model (model order): name, type, scalar, muscle, control bounds
+        self.actuator_table = actuator_table(self.model)
+        self.actuator_names = tuple(select_actuators(self.model_path, self.actuator_table, actuators))
+        self.n_actuators = len(self.actuator_names)
+        rows = {r["name"]: r for r in self.actuator_table}
+        self.actuator_types = tuple(rows[n]["type"] for n in self.actuator_names)
+        self.control_low = np.array([rows[n]["low"] for n in self.actuator_names], dtype=np.float64)
+        self.control_high = np.array([rows[n]["high"] for n in self.actuator_names], dtype=np.float64)
+        if self.initial_excitation is None:
+            self._initial_controls = np.clip(0.0, self.control_low, self.control_high)
+        else:
+            self._initial_controls = np.full(self.n_actuators, self.initial_excitation)
+        self._brain = None
+        if not self.actuator_names:
+            return  # a passive model (or nothing selected): no controller
+        acts = self.model.getActuators()
         self._brain = opensim.PrescribedController()
         self._brain.setName("osim_rl_excitations")
-        for name in self.muscle_names:
-            self._brain.addActuator(muscles.get(name))
+        for name in self.actuator_names:
+            self._brain.addActuator(acts.get(name))
             # OpenSim 4.6: the index-based overload raises; the name-based one
             # takes ownership of the function, fetched back after initSystem.
             self._brain.prescribeControlForActuator(name, opensim.Constant(1.0))
         self.model.addController(self._brain)
 
     def _fetch_control_functions(self) -> list:
-        """The Constant driving each muscle, in muscle order.
+        """The Constant driving each driven actuator, in action order.
 
         Checked, not assumed: each function gets a distinct value and the
-        muscle's control is read back from a scratch state.
+        actuator's control is read back from a scratch state (less what the
+        model's own controllers add, read with every function at 0).
         """
+        if self._brain is None:
+            return []
         functions = self._brain.get_ControlFunctions()
         found = [opensim.Constant.safeDownCast(functions.get(i)) for i in range(functions.getSize())]
-        if len(found) != self.n_muscles or any(f is None for f in found):
-            raise ModelLoadError(f"{self.model_path}: could not attach one excitation per muscle")
+        n = self.n_actuators
+        if len(found) != n or any(f is None for f in found):
+            raise ModelLoadError(f"{self.model_path}: could not attach one control per actuator")
+        if self.model.getControllerSet().getSize() > 1:  # the model's own controllers add their controls
+            for f in found:
+                f.setValue(0.0)
+            probe = opensim.State(self._state)
+            self.model.realizeVelocity(probe)
+            base = [a.getControl(probe) for a in self._actuators]
+        else:
+            base = [0.0] * n
         for k, f in enumerate(found):
-            f.setValue((k + 1) / (len(found) + 1))
+            f.setValue((k + 1) / (n + 1))
         probe = opensim.State(self._state)
         self.model.realizeVelocity(probe)
-        by_value = {f.getValue(): f for f in found}
         ordered = []
-        for mu in self._muscles:
-            f = by_value.get(mu.getControl(probe))
-            if f is None:
-                raise ModelLoadError(f"{self.model_path}: cannot find the excitation of muscle {mu.getName()!r}")
-            ordered.append(f)
+        for a, b in zip(self._actuators, base):
+            v = (a.getControl(probe) - b) * (n + 1) - 1
+            k = int(round(v))
+            if not (0 <= k < n and abs(v - k) < 0.25):
+                raise ModelLoadError(f"{self.model_path}: cannot find the control of actuator {a.getName()!r}")
+            ordered.append(found[k])
+        if len({id(f) for f in ordered}) != n:
+            raise ModelLoadError(f"{self.model_path}: the actuators' controls are not one per actuator")
         for f in ordered:
             f.setValue(1.0)
         return ordered
@@ -228,45 +289,98 @@ class OpenSimPhysics(Physics):
         self._forces = {n: forces.get(n) for n in self.force_names}
         self._markers = {n: markers.get(n) for n in self.marker_names}
         self._coords = {n: coords.get(n) for n in self.coordinate_names}
+        self._coord_list = [self._coords[n] for n in self.coordinate_names]
         self._muscles = [m.getMuscles().get(n) for n in self.muscle_names]
+        acts = m.getActuators()
+        self._actuators = [opensim.ScalarActuator.safeDownCast(acts.get(n)) for n in self.actuator_names]
+        self._path_actuators = []
+        for i in range(acts.getSize()):
+            pa = opensim.PathActuator.safeDownCast(acts.get(i))
+            if pa is not None:
+                self._path_actuators.append(pa)
+        # the state variables of non-muscle actuators (an ActivationCoordinateActuator's activation)
+        muscle_set = set(self.muscle_names)
+        self._actuator_states = []
+        for i in range(acts.getSize()):
+            act = acts.get(i)
+            if act.getName() in muscle_set:
+                continue
+            names = act.getStateVariableNames()
+            for k in range(names.getSize()):
+                self._actuator_states.append((act, names.get(k)))
+        # OpenSim names them by path (/forceset/act/activation): observed as <actuator>/<variable>
+        self.actuator_state_names = tuple(f"{a.getName()}/{v.rsplit('/', 1)[-1]}" for a, v in self._actuator_states)
+        self._has_constraints = m.getConstraintSet().getSize() > 0
         self.joint_coordinates = {}
         for i in range(joints.getSize()):
             joint = joints.get(i)
             self.joint_coordinates[joint.getName()] = tuple(
                 joint.get_coordinates(k).getName() for k in range(joint.numCoordinates())
             )
-        # Where each coordinate sits in the Q (and U) vector: write distinct
-        # values into Q of a scratch state and ask each coordinate for its
-        # value (valid for joints without quaternions: every model here).
-        probe = opensim.State(self._state)
-        nq = probe.getNQ()
-        marks = opensim.Vector(nq, 0.0)
-        for i in range(nq):
-            marks.set(i, 1000.0 + i)
-        probe.setQ(marks)
-        qidx = []
-        for name in self.coordinate_names:
-            value = self._coords[name].getValue(probe)
-            i = int(round(value - 1000.0))
-            if not (0 <= i < nq and value == 1000.0 + i):
-                raise ModelLoadError(f"{self.model_path}: cannot map coordinate {name!r} to one generalized coordinate")
-            qidx.append(i)
-        self.q_index = dict(zip(self.coordinate_names, qidx))
+        # Where each coordinate sits in the Q and in the U vector: write
+        # distinct values into a scratch state and ask each coordinate for its
+        # value and speed. A Free or Ball joint has more Q than U entries, so
+        # the two maps differ; where a coordinate maps to no single entry,
+        # every read goes through OpenSim's Coordinate by name.
+        qidx = self._probe_indices("Q")
+        uidx = self._probe_indices("U")
+        self.by_name = qidx is None or uidx is None
+        if self.by_name:
+            self.q_index = self.u_index = None
+            self.q, self.u, self.udot = self._q_by_name, self._u_by_name, self._udot_by_name
+        else:
+            self.q_index = dict(zip(self.coordinate_names, qidx))
+            self.u_index = dict(zip(self.coordinate_names, uidx))
+            for name in ("q", "u", "udot"):
+                self.__dict__.pop(name, None)  # the index reads of the class
         # For drawing: bones between the bodies each joint connects, contact spheres.
         self._bones = []
+        self._ground_bones = []
         for i in range(joints.getSize()):
             joint = joints.get(i)
             parent = joint.getParentFrame().findBaseFrame().getName()
             child = joint.getChildFrame().findBaseFrame().getName()
             if parent in self._bodies and child in self._bodies:
                 self._bones.append((parent, child))
+            elif child in self._bodies and not any(
+                    joint.get_coordinates(k).getMotionType() == 2 for k in range(joint.numCoordinates())):
+                # jointed to ground without translation (a pendulum): drawn from the joint centre
+                self._ground_bones.append((joint.getParentFrame(), child))
         geometry = m.getContactGeometrySet()
         self._spheres = []
         for i in range(geometry.getSize()):
             sphere = opensim.ContactSphere.safeDownCast(geometry.get(i))
             if sphere is not None:
                 self._spheres.append(sphere)
-        self._q_order = np.array(qidx, dtype=np.intp)
+        self._ellipsoids = []
+        for i in range(geometry.getSize()):
+            ellipsoid = opensim.ContactEllipsoid.safeDownCast(geometry.get(i))
+            if ellipsoid is not None:
+                self._ellipsoids.append(ellipsoid)
+        if not self.by_name:
+            self._q_order = np.array(qidx, dtype=np.intp)
+            self._u_order = np.array(uidx, dtype=np.intp)
+
+    def _probe_indices(self, which: str) -> list[int] | None:
+        """Each coordinate's index into Q (``which="Q"``) or U, or None where one has no single entry."""
+        probe = opensim.State(self._state)
+        n = probe.getNQ() if which == "Q" else probe.getNU()
+        marks = opensim.Vector(n, 0.0)
+        for i in range(n):
+            marks.set(i, 1000.0 + i)
+        (probe.setQ if which == "Q" else probe.setU)(marks)
+        out = []
+        for name in self.coordinate_names:
+            c = self._coords[name]
+            try:
+                value = c.getValue(probe) if which == "Q" else c.getSpeedValue(probe)
+            except RuntimeError:
+                return None
+            i = int(round(value - 1000.0))
+            if not (0 <= i < n and value == 1000.0 + i):
+                return None
+            out.append(i)
+        return out if len(set(out)) == len(out) else None
 
     # ------------------------------------------------------------ episodes
     def reset(
@@ -287,6 +401,13 @@ class OpenSimPhysics(Physics):
                 self._coord(name).setValue(state, float(value), False)
             for name, value in (speeds or {}).items():
                 self._coord(name).setSpeedValue(state, float(value))
+            if coordinates and self._has_constraints:
+                # the overridden pose must satisfy the model's constraints
+                try:
+                    self.model.assemble(state)
+                except RuntimeError as exc:
+                    raise SimulationError(f"{self.model_path}: the initial pose cannot satisfy the model's "
+                                          f"constraints: {exc}") from exc
         if self.equilibrate:
             try:
                 self.model.equilibrateMuscles(state)
@@ -302,9 +423,12 @@ class OpenSimPhysics(Physics):
         ``keep_excitations`` (a new Manager mid-episode, as :meth:`restart_manager`).
         """
         if not keep_excitations:
-            for f in self._controls:
-                f.setValue(self.initial_excitation)
-            self._excitations = np.full(self.n_muscles, self.initial_excitation)
+            initial = self._initial_controls
+            for f, v in zip(self._controls, initial.tolist()):
+                f.setValue(v)
+            self._excitations = initial.copy()
+            # initial_excitation=None: the first step starts the integrator with its controls
+            self._reinit = self._restart or self.initial_excitation is None
         self._excitations_changed = False
         self._state = state
         self.istep = int(round(state.getTime() / self.step_size))
@@ -350,7 +474,9 @@ class OpenSimPhysics(Physics):
         self._install(opensim.State(self._state), keep_excitations=True)
 
     def set_excitations(self, values: Sequence[float]) -> None:
-        """Write one excitation per muscle (model order). No validation here.
+        """Write one control per driven actuator (:attr:`actuator_names` order; muscles: excitations).
+
+        No validation here (the env clips to the bounds).
 
         Only the values that changed are written; with ``Integration.restart``
         a change makes the next :meth:`step` restart the integrator.
@@ -358,7 +484,7 @@ class OpenSimPhysics(Physics):
         old = self._excitations
         new = np.array(values, dtype=np.float64)
         if new.shape != old.shape:
-            raise ValueError(f"expected {self.n_muscles} excitations, got shape {new.shape}")
+            raise ValueError(f"expected {self.n_actuators} controls, got shape {new.shape}")
         changed = np.flatnonzero(new != old)
         if changed.size:
             controls = self._controls
@@ -413,8 +539,12 @@ class OpenSimPhysics(Physics):
         self._needs_rebuild = False
         self._desc_cache = None
 
+    def set_controls(self, values: Sequence[float]) -> None:
+        """The same as :meth:`set_excitations` (one control per driven actuator)."""
+        self.set_excitations(values)
+
     def get_excitations(self) -> np.ndarray:
-        """The excitation of each muscle (model order), read back from the controller."""
+        """The control of each driven actuator (action order), read back from the controller."""
         return np.array([f.getValue() for f in self._controls])
 
     def step(self) -> None:
@@ -428,10 +558,11 @@ class OpenSimPhysics(Physics):
         # dropped while self._state refers to it.
         t0 = time.perf_counter()
         try:
-            if self._restart and self._excitations_changed:
+            if self._reinit and self._excitations_changed:
                 # the same Manager restarts its integrator from (a copy of) the current state
                 self._manager.initialize(opensim.State(self._state))
             self._excitations_changed = False
+            self._reinit = self._restart
             self._state = self._manager.integrate(self.step_size * self.istep)
             self._integrating = True
             self.integrate_seconds += time.perf_counter() - t0
@@ -477,11 +608,34 @@ class OpenSimPhysics(Physics):
 
     def u(self) -> np.ndarray:
         """Coordinate speeds in CoordinateSet order."""
-        return self._state.getU().to_numpy()[self._q_order]
+        return self._state.getU().to_numpy()[self._u_order]
 
     def udot(self) -> np.ndarray:
         """Coordinate accelerations in CoordinateSet order."""
-        return self._state.getUDot().to_numpy()[self._q_order]
+        return self._state.getUDot().to_numpy()[self._u_order]
+
+    # by name, through OpenSim's Coordinate (models where a coordinate has no single Q/U entry)
+    def _q_by_name(self) -> np.ndarray:
+        s = self._state
+        return np.array([c.getValue(s) for c in self._coord_list])
+
+    def _u_by_name(self) -> np.ndarray:
+        s = self._state
+        return np.array([c.getSpeedValue(s) for c in self._coord_list])
+
+    def _udot_by_name(self) -> np.ndarray:
+        s = self._state
+        return np.array([c.getAccelerationValue(s) for c in self._coord_list])
+
+    def controls(self) -> np.ndarray:
+        """The total control of each driven actuator in the current state (with the model's own controllers)."""
+        s = self._state
+        return np.array([a.getControl(s) for a in self._actuators])
+
+    def actuator_states(self) -> np.ndarray:
+        """The state variables of the non-muscle actuators (:attr:`actuator_state_names` order)."""
+        s = self._state
+        return np.array([a.getStateVariableValue(s, v) for a, v in self._actuator_states])
 
     def coordinate_value(self, name: str) -> float:
         return self._coord(name).getValue(self._state)
@@ -536,9 +690,9 @@ class OpenSimPhysics(Physics):
     def marker_position(self, name: str) -> np.ndarray:
         return self._markers[name].getLocationInGround(self._state).to_numpy()
 
-    def scene(self) -> dict:
-        """What a renderer draws, as plain data (:func:`osim.sim.scene.build_scene`)."""
-        return build_scene(self)
+    def scene(self, full: bool = False) -> dict:
+        """What a renderer draws, as plain data (:func:`osim.sim.scene.build_scene`; ``full``: any model's parts)."""
+        return build_scene(self, full)
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:
@@ -560,6 +714,8 @@ class OpenSimPhysics(Physics):
         self._manager = None
         self._controls = []
         self._muscles = []
+        self._actuators, self._path_actuators, self._coord_list, self._actuator_states = [], [], [], []
+        self._spheres, self._ellipsoids, self._bones, self._ground_bones = [], [], [], []
         self._bodies = self._forces = self._markers = self._coords = {}
         self._brain = None
         for handle in getattr(self, "_edit_handles", {}).values():

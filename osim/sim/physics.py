@@ -22,8 +22,9 @@ class Physics(abc.ABC):
 
     Names of the model's parts, in the model's own order:
     :attr:`coordinate_names`, :attr:`body_names`, :attr:`joint_names` (with
-    :attr:`joint_coordinates`), :attr:`muscle_names` (the action order),
-    :attr:`force_names`, :attr:`marker_names`. :attr:`istep` counts steps
+    :attr:`joint_coordinates`), :attr:`muscle_names`, :attr:`actuator_names`
+    (the driven actuators: the control order; the muscles of a challenge
+    model), :attr:`force_names`, :attr:`marker_names`. :attr:`istep` counts steps
     since reset, :attr:`time` is the simulated time, :attr:`failed` is set
     once a step failed (:class:`~osim.sim.errors.SimulationError`) until the
     next reset.
@@ -36,8 +37,16 @@ class Physics(abc.ABC):
     joint_names: tuple[str, ...]
     joint_coordinates: dict[str, tuple[str, ...]]
     muscle_names: tuple[str, ...]
-    #: len(muscle_names): the size of the action
     n_muscles: int
+    #: the actuators the controls drive (every ScalarActuator by default), model order
+    actuator_names: tuple[str, ...]
+    #: len(actuator_names): the number of controls
+    n_actuators: int
+    #: each driven actuator's control bounds (min/max control; infinite ones -/+ DEFAULT_CONTROL_BOUND)
+    control_low: np.ndarray
+    control_high: np.ndarray
+    #: names of the non-muscle actuators' state variables (``actuator_states()``), ``<actuator>/<variable>``
+    actuator_state_names: tuple[str, ...]
     force_names: tuple[str, ...]
     marker_names: tuple[str, ...]
     #: which engine this is ("opensim", ...)
@@ -57,7 +66,7 @@ class Physics(abc.ABC):
 
     @abc.abstractmethod
     def set_excitations(self, values: Sequence[float]) -> None:
-        """One excitation per muscle (model order), held during the following steps."""
+        """One control per driven actuator (:attr:`actuator_names` order; muscles: excitations), held during the following steps."""
 
     @abc.abstractmethod
     def set_activations(self, values: Sequence[float]) -> None:
@@ -129,6 +138,14 @@ class Physics(abc.ABC):
     def muscle_activations(self) -> np.ndarray: ...
 
     @abc.abstractmethod
+    def actuator_states(self) -> np.ndarray:
+        """The non-muscle actuators' state variables (:attr:`actuator_state_names` order)."""
+
+    @abc.abstractmethod
+    def controls(self) -> np.ndarray:
+        """The total control of each driven actuator now (the model's own controllers included)."""
+
+    @abc.abstractmethod
     def muscle_fibers(self) -> np.ndarray:
         """Per muscle: activation, fiber length, fiber velocity, fiber force; shape (n, 4)."""
 
@@ -144,5 +161,5 @@ class Physics(abc.ABC):
         """The state description dict (keys ``joint_pos`` ... ``misc``; see :mod:`osim.sim.state_desc`)."""
 
     @abc.abstractmethod
-    def scene(self) -> dict:
-        """What a renderer draws, as plain data (see :mod:`osim.sim.scene`)."""
+    def scene(self, full: bool = False) -> dict:
+        """What a renderer draws, as plain data (see :mod:`osim.sim.scene`; ``full``: every part of any model)."""
