@@ -21,10 +21,18 @@ def main() -> None:
 @main.command("list")
 def list_envs() -> None:
     """List the environments with their Gymnasium IDs, models and sizes."""
-    click.echo(f"{'env':<14} {'gymnasium id':<20} {'model':<22} {'obs':>5} {'act':>5} {'steps':>6}  summary")
+    from osim.data.recordings import RecordingNotFound
+
+    click.echo(f"{'env':<14} {'gymnasium id':<29} {'model':<22} {'obs':>5} {'act':>5} {'steps':>6}  summary")
     for env_id, entry in registry.ENVS.items():
-        env = registry.make_classic_env(env_id)
-        click.echo(f"{entry.class_name:<14} {env_id:<20} {entry.model:<22} {env.get_observation_space_size():>5} "
+        try:
+            env = registry.make_classic_env(env_id)
+        except RecordingNotFound:
+            click.echo(f"{entry.class_name:<14} {env_id:<29} {entry.model:<22} {'-':>5} {'-':>5} "
+                       f"{entry.time_limit:>6}  {entry.summary} (needs the recording {', '.join(entry.recordings)}: "
+                       "see osim.data.recordings)")
+            continue
+        click.echo(f"{entry.class_name:<14} {env_id:<29} {entry.model:<22} {env.get_observation_space_size():>5} "
                    f"{env.get_action_space_size():>5} {env.spec.timestep_limit:>6}  {entry.summary}")
         env.close()
 

@@ -62,6 +62,8 @@ class EnvEntry:
     kwargs: Mapping[str, Any] = field(default_factory=dict, hash=False)
     #: put the challenge's dict observation in ``info["obs_dict"]`` by default (Gymnasium face)
     dict_in_info: bool = False
+    #: recordings it needs (names of :data:`osim.data.recordings.RECORDINGS`), found on this machine at make time
+    recordings: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         module, sep, attr = self.entry.partition(":")
@@ -105,6 +107,23 @@ ENVS: Mapping[str, EnvEntry] = _table(
         "osim.env.l2m2019:L2M2019Env", "gait14dof22musc", 2500,
         "NeurIPS 2019 Learn to Move: walk where a target velocity field points (3D or planar)",
         {"obs_as_dict": False}, dict_in_info=True)),
+    ("Imitate-v0", EnvEntry(
+        "osim.env.imitate:ImitateEnv", "gait9dof18musc", 1000,
+        "Imitate a recorded motion (model=, motion=; default: planar walking on the 18-muscle body)",
+        recordings=("subject01_walk_planar_ik",))),
+    ("ImitateWalk3D-v0", EnvEntry(
+        "osim.env.imitate:ImitateEnv", "gait14dof22musc", 1000,
+        "Imitate recorded walking (3D inverse kinematics) with the 3D 22-muscle body",
+        {"model": "gait14dof22musc", "motion": "subject01_walk_3d_ik"}, recordings=("subject01_walk_3d_ik",))),
+    ("ImitateWalkProsthetic-v0", EnvEntry(
+        "osim.env.imitate:ImitateEnv", "gait14dof22musc_pros", 1000,
+        "Imitate recorded walking with the 3D body and its prosthetic right leg",
+        {"model": "gait14dof22musc_pros", "motion": "subject01_walk_3d_ik"},
+        recordings=("subject01_walk_3d_ik",))),
+    ("ImitateRun3D-v0", EnvEntry(
+        "osim.env.imitate:ImitateEnv", "gait14dof22musc", 1000,
+        "Imitate recorded running (Hamner 2010) with the 3D 22-muscle body",
+        {"model": "gait14dof22musc", "motion": "subject02_run_ik"}, recordings=("subject02_run_ik",))),
     ("Arm2D-v0", EnvEntry(
         "osim.env.arm:Arm2DEnv", "arm2dof6musc", 200,
         "Reach a random target with the wrist of a planar 6-muscle arm",

@@ -28,3 +28,4 @@ def _require_reference() -> Path:
 @pytest.fixture(scope="session")
 def reference() -> Path:
     return _require_reference()
+

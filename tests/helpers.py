@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -126,3 +127,17 @@ def run_with_reference_blas(module: str, func: str, *args):
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def require_recordings(env_id: str) -> None:
+    """Skip (fail under OSIM_RL_REQUIRE_REFERENCE=1) an env whose recordings are not on this machine."""
+    from osim.data.recordings import RecordingNotFound, find_recording
+    from osim.registry import ENVS
+
+    for name in ENVS[env_id].recordings:
+        try:
+            find_recording(name)
+        except RecordingNotFound as exc:
+            if os.environ.get("OSIM_RL_REQUIRE_REFERENCE") == "1":
+                pytest.fail(f"{env_id}: {exc}; OSIM_RL_REQUIRE_REFERENCE=1 requires it")
+            pytest.skip(f"{env_id} needs a recording: {exc}")

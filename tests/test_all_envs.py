@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 import osim  # noqa: F401
 from osim.registry import ENVS
 
+from helpers import require_recordings
+
 IDS = sorted(ENVS)
 STEPS = 12
 
@@ -42,6 +44,7 @@ def _actions(env_id, n=STEPS):
 
 @pytest.fixture(scope="module", params=IDS)
 def env_id(request):
+    require_recordings(request.param)
     return request.param
 
 

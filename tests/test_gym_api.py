@@ -9,11 +9,14 @@ from gymnasium.utils.env_checker import check_env
 import osim  # noqa: F401  (registers the IDs)
 from osim.registry import ENVS
 
+from helpers import require_recordings
+
 IDS = sorted(ENVS)
 
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_ids_registered_with_their_time_limit(env_id):
+    require_recordings(env_id)
     assert env_id in gym.registry
     env = gym.make(env_id)
     assert env.spec.max_episode_steps == ENVS[env_id].time_limit == env.unwrapped.env.spec.timestep_limit
@@ -25,6 +28,7 @@ def test_ids_registered_with_their_time_limit(env_id):
 @pytest.mark.filterwarnings("ignore:.*Box observation space (minimum|maximum) value is.*infinity:UserWarning")
 @pytest.mark.parametrize("env_id", IDS)
 def test_env_checker_passes(env_id):
+    require_recordings(env_id)
     env = gym.make(env_id)
     try:
         check_env(env.unwrapped, skip_render_check=True)
@@ -34,6 +38,7 @@ def test_env_checker_passes(env_id):
 
 @pytest.mark.parametrize("env_id", IDS)
 def test_observation_is_float64_vector_in_space(env_id):
+    require_recordings(env_id)
     env = gym.make(env_id)
     obs, info = env.reset(seed=0)
     assert obs.dtype == np.float64 and obs.shape == env.observation_space.shape

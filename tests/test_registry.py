@@ -12,6 +12,8 @@ import osim  # noqa: F401  (registers the IDs)
 from osim import registry
 from osim.registry import ENVS
 
+from helpers import require_recordings
+
 
 @pytest.mark.parametrize("name, env_id", [
     ("osim/L2Run-v0", "osim/L2Run-v0"), ("L2Run-v0", "osim/L2Run-v0"), ("L2RunEnv", "osim/L2Run-v0"),
@@ -57,6 +59,7 @@ def test_models_and_classes_match_the_envs():
     for env_id, entry in ENVS.items():
         cls = registry.env_class(entry.class_name)
         assert cls.__name__ == entry.class_name and entry.model in MODEL_NAMES
+        require_recordings(env_id)
         env = registry.make_classic_env(env_id)  # the model an env loads can depend on its arguments
         assert env.model_name == entry.model and env.model_path.stem == entry.model, entry
         env.close()

@@ -235,7 +235,10 @@ class Episode:
         if start is None:
             self.physics.reset()
         else:
-            self.physics.reset(coordinates=start[0], speeds=start[1])
+            if task.rest_equilibrium_fallback:
+                self.physics.reset(coordinates=start[0], speeds=start[1], rest_equilibrium_fallback=True)
+            else:
+                self.physics.reset(coordinates=start[0], speeds=start[1])
         self.prev_state_desc = None
         self.last_action = np.zeros(len(self.action_names))
         self.terminated = self.truncated = False
@@ -275,7 +278,11 @@ class Episode:
         if self.report is not None:
             self._write_report(action, reward, terminated or truncated, obs)
         self.last_obs = obs
-        return StepResult(obs, reward, terminated, truncated, {"reward_terms": terms})
+        info = {"reward_terms": terms}
+        extra = task.step_info()
+        if extra:
+            info.update(extra)
+        return StepResult(obs, reward, terminated, truncated, info)
 
     def _failed(self, why: str, log: bool = True) -> StepResult:
         """A failed step: the last good observation (a copy), reward 0, terminated, ``info["failure"]``."""

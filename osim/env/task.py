@@ -24,6 +24,7 @@ hook                       called
 :meth:`after_step`         after the physics step: update the task's state
 :meth:`reward_terms`       the reward's named terms (their sum is the reward)
 :meth:`is_done`            failure termination (the time limit truncates)
+:meth:`step_info`          extra ``info`` entries of the step (e.g. tracking errors)
 :meth:`get_observation`    the observation vector, once per step
 =========================  ===================================================
 
@@ -92,6 +93,8 @@ class Task:
     reset_options: ClassVar[tuple[str, ...]] = ()
     #: stepping needs a reset after construction and after model or difficulty changes
     requires_reset: ClassVar[bool] = False
+    #: at reset, where muscle equilibrium fails with the initial speeds, solve it at rest and set the speeds after
+    rest_equilibrium_fallback: ClassVar[bool] = False
     #: keep the previous state description for :meth:`get_prev_state_desc`
     #: (costs a full description per step; off by default)
     keep_prev_state_desc: ClassVar[bool] = False
@@ -257,6 +260,10 @@ class Task:
 
     def reward_terms(self) -> dict[str, float]:
         """The reward's terms after a step; their sum is the reward."""
+        return {}
+
+    def step_info(self) -> dict[str, Any]:
+        """Extra ``info`` entries of a step, after the reward and termination were read (default none)."""
         return {}
 
     def is_done(self) -> bool:

@@ -387,11 +387,17 @@ class OpenSimPhysics(Physics):
         self,
         coordinates: Mapping[str, float] | None = None,
         speeds: Mapping[str, float] | None = None,
+        *,
+        rest_equilibrium_fallback: bool = False,
     ) -> None:
         """Start an episode from the model's default state.
 
         ``coordinates`` / ``speeds`` (name -> value) override default values
         before muscle equilibrium is solved (used for custom initial poses).
+        ``rest_equilibrium_fallback``: where equilibrium cannot be solved with
+        the given speeds (fast lengthening muscles), solve it at rest in the
+        same pose and set the speeds afterwards (the imitation task's
+        reference-state starts).
         """
         if self._needs_rebuild:
             self.rebuild_system()
@@ -412,7 +418,14 @@ class OpenSimPhysics(Physics):
             try:
                 self.model.equilibrateMuscles(state)
             except RuntimeError as exc:
-                raise SimulationError(f"muscle equilibrium could not be solved at reset: {exc}") from exc
+                if not (rest_equilibrium_fallback and speeds):
+                    raise SimulationError(f"muscle equilibrium could not be solved at reset: {exc}") from exc
+                self.reset(coordinates, None)
+                state = self._state
+                for name, value in speeds.items():
+                    self._coord(name).setSpeedValue(state, float(value))
+                self._install(state)
+                return
         state.setTime(0.0)
         self._install(state)
 
