@@ -282,6 +282,50 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
     env.close()
 
 
+@main.command("export")
+@click.argument("record_path", metavar="RECORD.npz", type=click.Path(exists=True, dir_okay=False))
+@click.argument("out_paths", metavar="OUT...", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def export(record_path: str, out_paths: tuple[str, ...]) -> None:
+    """Export an episode (RECORD.npz from `osim-rl run --record`) to OpenSim's formats.
+
+    The episode is replayed (its actions on its scenario: the same states
+    bit for bit) and written to each OUT; the name picks the content:
+    NAME.mot coordinates (degrees, for the OpenSim GUI), NAME.sto states
+    (values, speeds, activations, fibre lengths), NAME_grf.mot ground
+    reactions (force, centre of pressure, free moment).
+    """
+    from osim.data import MotionRecorder, export_kind
+    from osim.tools.record import load_record
+
+    for out in out_paths:
+        try:
+            export_kind(out)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="OUT") from None
+    try:
+        record = load_record(record_path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.BadParameter(f"cannot read {record_path}: {exc}", param_hint="RECORD.npz") from None
+    env = _make_env(record["env"], **record.get("env_kwargs", {}))
+    recorder = MotionRecorder(env)
+    reset_kwargs = {**record.get("reset_kwargs", {}), "scenario": record["scenario"]}
+    reset_kwargs.pop("seed", None)
+    recorder.reset(**reset_kwargs)
+    obs = record.get("obs")
+    for k, action in enumerate(record["actions"]):
+        recorder.step(action)
+        if obs is not None and not np.array_equal(np.asarray(env.get_observation()), obs[k]):
+            raise click.ClickException(f"the replay of {record_path} left the recorded episode at step {k + 1}: "
+                                       "was it recorded with another osim-rl or OpenSim version?")
+    for out in out_paths:
+        try:
+            written = recorder.export(out)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"wrote {written} ({export_kind(out)}, {len(record['actions'])} steps)")
+    env.close()
+
+
 @main.command("plot")
 @click.argument("record_path", metavar="RECORD.npz", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,

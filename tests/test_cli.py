@@ -1,6 +1,7 @@
 """The osim-rl command end to end on short episodes: list, run, plot, video, serve."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -109,3 +110,30 @@ def test_video_of_a_recorded_episode(cli, tmp_path):
     res = cli.invoke(main, ["video", str(rec), "--out", str(gif), "--size", "160x120", "--every", "4"])
     assert res.exit_code == 0, res.output
     assert "wrote" in res.output and "(8 steps)" in res.output and gif.stat().st_size > 1000
+
+
+def test_export_replays_a_record_into_opensim_files(cli, tmp_path):
+    from osim.data import read_motion
+    from osim.tools.record import load_record
+
+    rec = tmp_path / "ep.npz"
+    res = cli.invoke(main, ["run", "L2RunEnv", "--steps", "15", "--no-progress", "--record", str(rec)])
+    assert res.exit_code == 0, res.output
+    outs = [tmp_path / "walk.mot", tmp_path / "walk.sto", tmp_path / "walk_grf.mot"]
+    res = cli.invoke(main, ["export", str(rec), *map(str, outs)])
+    assert res.exit_code == 0, res.output
+    assert "coordinates, 15 steps" in res.output and "states" in res.output and "forces" in res.output
+    record = load_record(rec)
+    coords = read_motion(outs[0], model="gait9dof18musc")  # degrees in the file, radians read back
+    assert len(coords.time) == 16 and coords.time[-1] == pytest.approx(0.15)
+    names = list(record["joint_names"])
+    for name in coords.columns:
+        np.testing.assert_allclose(coords.column(name)[1:], record["joints"][:, names.index(name)], atol=1e-12)
+    states = read_motion(outs[1])
+    assert "soleus_r/activation" in states.columns
+    res = cli.invoke(main, ["export", str(rec), str(tmp_path / "walk.csv")])
+    assert res.exit_code != 0 and "use a name ending in .mot" in res.output
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a record")
+    res = cli.invoke(main, ["export", str(bad), str(outs[0])])
+    assert res.exit_code != 0 and "cannot read" in res.output
