@@ -202,7 +202,7 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
                 from None
         click.echo(f"wrote {video_path} ({len(frames)} frames)")
     if record_path:
-        save_record(record_path, record, controller=controller, seed=seed, env_kwargs=env_kwargs)
+        save_record(record_path, record, controller=controller, seed=seed, env_kwargs=env_kwargs, env_name=env_name)
         click.echo(f"episode saved to {record_path}")
     env.close()
 
@@ -242,7 +242,7 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
         actions = record["actions"]
         reset_kwargs = {**record.get("reset_kwargs", {}), "scenario": record["scenario"]}
         reset_kwargs.pop("seed", None)
-        env_name = record["env"]
+        env_name = record.get("env_name", record["env"])  # the registered ID it ran as, with its defaults
     try:
         width, height = (int(v) for v in size.lower().split("x"))
     except ValueError:
@@ -306,7 +306,7 @@ def export(record_path: str, out_paths: tuple[str, ...]) -> None:
         record = load_record(record_path)
     except (OSError, ValueError, KeyError) as exc:
         raise click.BadParameter(f"cannot read {record_path}: {exc}", param_hint="RECORD.npz") from None
-    env = _make_env(record["env"], **record.get("env_kwargs", {}))
+    env = _make_env(record.get("env_name", record["env"]), **record.get("env_kwargs", {}))
     recorder = MotionRecorder(env)
     reset_kwargs = {**record.get("reset_kwargs", {}), "scenario": record["scenario"]}
     reset_kwargs.pop("seed", None)
@@ -331,7 +331,11 @@ def export(record_path: str, out_paths: tuple[str, ...]) -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
               help="Image file (.png, .pdf, .svg); default: next to the record, .png.")
 def plot(record_path: str, out_path: str | None) -> None:
-    """Plot a recorded episode (from `osim-rl run --record`): joints, activations, forces, path, rewards."""
+    """Plot a recorded episode (from `osim-rl run --record`): joints, activations, forces, path, rewards.
+
+    An imitation episode also gets NAME_tracking.png: reference vs simulated
+    angles over the gait cycle and the tracking error over time.
+    """
     try:
         from osim.tools.plot import plot_episode
     except ImportError:
@@ -339,8 +343,18 @@ def plot(record_path: str, out_path: str | None) -> None:
     from osim.tools.record import load_record
 
     out_path = out_path or str(record_path).rsplit(".", 1)[0] + ".png"
-    plot_episode(load_record(record_path), path=out_path)
+    record = load_record(record_path)
+    plot_episode(record, path=out_path)
     click.echo(f"wrote {out_path}")
+    if "tracking" in record:  # an imitation episode: its angles over the gait cycle against the reference
+        from osim.tools.plot import plot_imitation
+
+        env = _make_env(record.get("env_name", record["env"]), **record.get("env_kwargs", {}))
+        stem, suffix = out_path.rsplit(".", 1)
+        tracking_path = f"{stem}_tracking.{suffix}"
+        plot_imitation(record, env.reference, path=tracking_path)
+        env.close()
+        click.echo(f"wrote {tracking_path}")
 
 
 def _is_class(name: str, class_name: str) -> bool:

@@ -287,3 +287,24 @@ def test_untidy_files_work_where_the_names_match(experimental, tmp_path):
         env.reset(seed=0)
     finally:
         env.close()
+
+
+# ----------------------------------------------------------------- plots
+def test_imitation_record_and_plot(planar, tmp_path):
+    from osim.tools.plot import plot_imitation
+    from osim.tools.record import load_record, run_episode, save_record
+
+    record = run_episode(planar, lambda _o, _k: np.full(18, 0.05), 25, seed=3, phase=0.3)
+    tracking = record["tracking"]
+    assert set(tracking) == {"phase", "pose_rms", "velocity_rms", "end_effector_rms", "com"}
+    assert len(tracking["phase"]) == len(record["rewards"])
+    assert tracking["phase"][0] == pytest.approx(0.3 + 0.01 / planar.reference.period)
+    save_record(tmp_path / "im.npz", record, env_name="osim/Imitate-v0")
+    back = load_record(tmp_path / "im.npz")
+    np.testing.assert_array_equal(back["tracking"]["pose_rms"], tracking["pose_rms"])
+    fig = plot_imitation(back, planar.reference, path=tmp_path / "im.png")
+    assert (tmp_path / "im.png").read_bytes()[:4] == b"\x89PNG"
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "knee_angle_r" in titles and "Tracking error" in titles and "pelvis_tx" not in titles
+    with pytest.raises(ValueError, match="no tracking errors"):
+        plot_imitation({"joints": record["joints"], "joint_names": record["joint_names"]}, planar.reference)

@@ -294,7 +294,7 @@ class ImitateEnv(OsimEnv):
         return {k: self.weights[k] * math.exp(-SCALES[k] * sq[k]) for k in WEIGHTS}
 
     def is_done(self) -> bool:
-        if not self.early_termination:
+        if not self.early_termination or not self._tracking:
             return False
         t = self._tracking["tracking"]
         return bool(t["com"] > self.max_com_error or t["pose_rms"] > self.max_pose_error)

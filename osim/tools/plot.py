@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_episode", "PANEL_TITLES"]
+__all__ = ["plot_episode", "plot_imitation", "PANEL_TITLES"]
 
 PANEL_TITLES = {
     "joints": "Joint angles (deg)",
@@ -322,5 +322,68 @@ def plot_episode(record: Mapping[str, Any] | str | Path, path: str | Path | None
         fig.supxlabel("Not in this record: " + "; ".join(missing) + ".", fontsize=8, color="0.35",
                       style="italic")
     if path is not None:
+        fig.savefig(path, dpi=dpi)
+    return fig
+
+
+def plot_imitation(record: Mapping[str, Any] | str | Path, reference, path: str | Path | None = None, *,
+                   dpi: int = 100):
+    """Figure of an imitation episode: reference vs simulated angles over the gait cycle, tracking error over time.
+
+    ``record``: a record of :class:`~osim.env.imitate.ImitateEnv` (``joints``,
+    ``joint_names`` and ``tracking``, as :func:`osim.tools.record.run_episode`
+    makes); ``reference``: the env's :class:`~osim.data.reference.Reference`.
+    One panel per tracked rotational coordinate (degrees against the phase
+    of the cycle, the reference as a line, the episode as dots), then the
+    pose RMS error (deg) and the centre-of-mass error (cm) against time.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if not isinstance(record, Mapping):
+        from osim.tools.record import load_record
+
+        record = load_record(record)
+    tracking = record.get("tracking")
+    if not tracking or "phase" not in tracking:
+        raise ValueError("the record has no tracking errors: record an ImitateEnv episode with details")
+    joints = _array(record, "joints", "coordinate values")
+    names = list(record["joint_names"])
+    phase = np.asarray(tracking["phase"])
+    coords = [c for c in reference.pose_coordinates if c in reference.rotational and c in names]
+    ncols = 3
+    nrows = math.ceil(len(coords) / ncols) + 1
+    fig = Figure(figsize=(11.0, 2.4 * nrows), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    grid = fig.add_gridspec(nrows, ncols)
+    cycle = np.linspace(0.0, 1.0, 201)
+    ref_q = np.array([reference.at(p * reference.period)["q"] for p in cycle])
+    for k, name in enumerate(coords):
+        ax = fig.add_subplot(grid[k // ncols, k % ncols])
+        ax.plot(cycle * 100, np.rad2deg(ref_q[:, reference.coordinates.index(name)]), color="black", lw=1.5,
+                label="reference")
+        ax.plot(phase * 100, np.rad2deg(joints[: len(phase), names.index(name)]), ".", ms=3, color="tab:red",
+                label="episode")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlim(0, 100)
+        if k // ncols == nrows - 2 or k + ncols >= len(coords):
+            ax.set_xlabel("gait cycle (%)")
+        if k == 0:
+            ax.legend(fontsize=7, loc="best")
+    t = record.get("dt", 0.01) * np.arange(1, len(phase) + 1)
+    ax = fig.add_subplot(grid[nrows - 1, :])
+    ax.plot(t, np.rad2deg(tracking["pose_rms"]), label="pose RMS error (deg)")
+    if "com" in tracking:
+        ax.plot(t, 100 * np.asarray(tracking["com"]), label="centre-of-mass error (cm)")
+    if "end_effector_rms" in tracking:
+        ax.plot(t, 100 * np.asarray(tracking["end_effector_rms"]), label="end-effector RMS error (cm)")
+    ax.set_xlabel("time (s)")
+    ax.set_title("Tracking error", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{Path(str(reference.source)).name} on {reference.model}: {len(phase)} steps")
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in _FORMATS:
+            raise ValueError(f"cannot write a figure to {path}: use one of {', '.join(_FORMATS)}")
         fig.savefig(path, dpi=dpi)
     return fig

@@ -21,7 +21,8 @@ def record_episode(env, actions, stop_when_done: bool = True, details: bool = Tr
     With ``details`` the record also holds, per step, the coordinate values
     (``joints``, names in ``joint_names``), muscle activations, ground
     reaction forces on the feet (``grf``, N, names in ``grf_names``), the
-    pelvis position and the reward terms: what :func:`osim.tools.plot.plot_episode`
+    pelvis position, the reward terms and, for ImitateEnv, the tracking
+    errors (``tracking``: phase, pose_rms, ...): what :func:`osim.tools.plot.plot_episode`
     draws.
     """
     return run_episode(env, lambda _obs, k: actions[k], len(actions), stop_when_done, details, **reset_kwargs)
@@ -42,6 +43,7 @@ def run_episode(env, controller, steps: int, stop_when_done: bool = True, detail
     rows: dict[str, list] = {k: [] for k in ("obs", "rewards", "dones", "actions", "joints", "activations",
                                              "grf", "pelvis")}
     terms: dict[str, list] = {}
+    tracking: dict[str, list] = {}
     for k in range(steps):
         action = np.asarray(controller(obs, k), dtype=np.float64)
         obs, reward, done, info = env.step(action)
@@ -56,6 +58,9 @@ def run_episode(env, controller, steps: int, stop_when_done: bool = True, detail
                 rows["grf"].append([[-v for v in sim.force_record(f)[0:3]] for f in feet])
             if "pelvis" in sim.body_names:
                 rows["pelvis"].append(sim.body_position("pelvis"))
+            for name, value in info.get("tracking", {}).items():
+                if isinstance(value, float):  # ImitateEnv's tracking errors and phase
+                    tracking.setdefault(name, []).append(value)
             for name, value in info.get("reward_terms", {}).items():
                 terms.setdefault(name, [0.0] * k).append(value)
             for name in terms:
@@ -81,7 +86,13 @@ def run_episode(env, controller, steps: int, stop_when_done: bool = True, detail
         if feet:
             record["grf_names"] = feet
         record["reward_terms"] = {name: np.array(v) for name, v in terms.items()}
+        if tracking:
+            record["tracking"] = {name: np.array(v) for name, v in tracking.items()}
     return record
+
+
+#: dicts of per-step arrays, stored as ``group/name`` arrays
+_GROUPS = ("reward_terms", "tracking")
 
 
 def _plain(value: Any) -> Any:
@@ -100,8 +111,9 @@ def _plain(value: Any) -> Any:
 def save_record(path: str | Path, record: dict, **meta: Any) -> None:
     """Write a record to ``path`` (``.npz``); extra keywords go into its metadata."""
     arrays = {k: v for k, v in record.items() if isinstance(v, np.ndarray)}
-    arrays.update({f"reward_terms/{k}": v for k, v in record.get("reward_terms", {}).items()})
-    info = {k: v for k, v in record.items() if not isinstance(v, np.ndarray) and k != "reward_terms"}
+    for group in _GROUPS:
+        arrays.update({f"{group}/{k}": v for k, v in record.get(group, {}).items()})
+    info = {k: v for k, v in record.items() if not isinstance(v, np.ndarray) and k not in _GROUPS}
     info.update(meta)
     np.savez_compressed(path, meta=json.dumps(_plain(info)), **arrays)
 
@@ -109,11 +121,10 @@ def save_record(path: str | Path, record: dict, **meta: Any) -> None:
 def load_record(path: str | Path) -> dict:
     """Read a record written by :func:`save_record`."""
     with np.load(path) as data:
-        record = {k: data[k] for k in data.files if k != "meta" and not k.startswith("reward_terms/")}
-        terms = {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith("reward_terms/")}
+        record = {k: data[k] for k in data.files if k != "meta" and "/" not in k}
+        groups = {g: {k.split("/", 1)[1]: data[k] for k in data.files if k.startswith(f"{g}/")} for g in _GROUPS}
         record.update(json.loads(str(data["meta"])))
-    if terms:
-        record["reward_terms"] = terms
+    record.update({g: v for g, v in groups.items() if v})
     return record
 
 
