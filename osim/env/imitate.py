@@ -84,7 +84,9 @@ class ImitateEnv(OsimEnv):
     **Episode.** Reference-state initialisation: ``reset`` starts at a phase
     of the cycle drawn uniformly from the seed, or the one given
     (``options={"phase": p}``, classic ``reset(phase=p)``, p in [0, 1)),
-    in the reference pose and speeds (muscles at equilibrium). Terminated
+    in the reference pose and speeds (muscles at equilibrium; where the
+    reference speeds stretch a muscle too fast for OpenSim's equilibrium
+    solver, it is solved at rest in the same pose). Terminated
     early when tracking fails (``early_termination``): the centre of mass is
     more than ``max_com_error`` (0.3 m) from the reference's, or the pose RMS
     error exceeds ``max_pose_error`` (0.8 rad). Truncated after
