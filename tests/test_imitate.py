@@ -94,7 +94,7 @@ def test_planar_data_on_the_3d_model_holds_the_missing_coordinates(experimental)
 # ------------------------------------------------------------------ task
 def test_reset_starts_on_the_reference_at_the_given_phase(planar):
     ref = planar.reference
-    for phase in (0.0, 0.37, 0.9):
+    for phase in (0.0, 0.37, 0.55, 0.9):  # at 0.55 equilibrium needs the rest fallback
         obs = planar.reset(seed=1, phase=phase)
         assert planar.scenario == {"phase": phase}
         r = ref.at(phase * ref.period)
