@@ -92,6 +92,9 @@ class Task:
     reset_options: ClassVar[tuple[str, ...]] = ()
     #: stepping needs a reset after construction and after model or difficulty changes
     requires_reset: ClassVar[bool] = False
+    #: the physics engines (:data:`osim.sim.ENGINES`) this task runs on; ``engine="mujoco"`` needs a MuJoCo
+    #: twin of its model (:mod:`osim.models.mjcf`)
+    engines: ClassVar[tuple[str, ...]] = ("opensim",)
     #: keep the previous state description for :meth:`get_prev_state_desc`
     #: (costs a full description per step; off by default)
     keep_prev_state_desc: ClassVar[bool] = False

@@ -42,10 +42,9 @@ What maps how (docs/mujoco.md has the measured errors):
   table's time constants (MuJoCo's muscle activation has Thelen's
   activation-dependent time constants) and activations limited to
   [0.01, 1] (Thelen's minimum activation).
-* ligaments (CoordinateLimitForce): a fixed tendon on the coordinate with a
-  dead-band spring (MuJoCo ``springlength`` pair = the lower and upper
-  limits, stiffness converted to N m/rad). The transition region (10 deg)
-  is not smoothed and the limit damping is left out.
+* ligaments (CoordinateLimitForce): not in the MJCF: the engine applies
+  OpenSim's curve (:func:`ligament_torque`: smooth-step transition, damping
+  beyond the limits) as a joint torque before every MuJoCo step.
 * contact: each ContactSphere is a sphere geom on its body, colliding only
   with the ground plane (OpenSim's half space y < 0); friction as the
   table's static friction; softness :data:`CONTACT_SOLREF` /
@@ -67,7 +66,7 @@ import numpy as np
 
 from . import spec as S
 
-__all__ = ["MJCF_MODELS", "MjcfModel", "MuscleMap", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
+__all__ = ["MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
            "thelen_active_fl", "thelen_passive_fl", "mujoco_fl", "mujoco_fp"]
 
 #: the built models that have a MuJoCo twin
@@ -79,9 +78,11 @@ _FRAME_QUAT = (math.cos(math.pi / 4), math.sin(math.pi / 4), 0.0, 0.0)
 
 #: MuJoCo simulation step (s); the env step (10 ms) is 10 of them
 TIMESTEP = 0.001
-#: contact softness: solref (time constant s, damping ratio) and solimp, fitted by the standing height
-CONTACT_SOLREF = (0.02, 1.0)
-CONTACT_SOLIMP = (0.9, 0.95, 0.001, 0.5, 2.0)
+#: contact softness: solref (time constant s, damping ratio) and solimp, chosen by a grid search that
+#: best matches the pelvis height of OpenSim's Hunt-Crossley feet in the first 0.5 s from the standing
+#: pose (excitations 0.05; docs/mujoco.md)
+CONTACT_SOLREF = (0.04, 2.0)
+CONTACT_SOLIMP = (0.5, 0.95, 0.01, 0.5, 2.0)
 #: mass (kg) and inertia (kg m^2) of a mover body (a moving path point)
 MOVER_MASS = 1e-3
 MOVER_INERTIA = 1e-7
@@ -113,6 +114,41 @@ class MuscleMap:
     #: path points kept / dropped (conditional points inactive at the default pose)
     sites: tuple[str, ...]
     dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LigamentMap:
+    """A CoordinateLimitForce in SI units (N m/rad, rad, N m s/rad): the engine applies it as a joint torque."""
+
+    name: str
+    coordinate: str
+    upper_stiffness: float
+    upper_limit: float
+    lower_stiffness: float
+    lower_limit: float
+    damping: float
+    transition: float
+
+
+def _step_up(x):
+    """SimTK's smooth step from 0 to 1 over [0, 1] (quintic, as Function::Step)."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * x * (10 + x * (6 * x - 15))
+
+
+def ligament_torque(lig: "LigamentMap | Sequence[LigamentMap]", q, qdot):
+    """OpenSim's CoordinateLimitForce torque (N m) at q (rad), qdot (rad/s); arrays for a list of ligaments."""
+    ligs = [lig] if isinstance(lig, LigamentMap) else list(lig)
+    up = np.array([g.upper_limit for g in ligs])
+    lo = np.array([g.lower_limit for g in ligs])
+    tr = np.array([g.transition for g in ligs])
+    k_up = np.array([g.upper_stiffness for g in ligs]) * _step_up((np.asarray(q) - up) / tr)
+    k_lo = np.array([g.lower_stiffness for g in ligs]) * _step_up((lo - np.asarray(q)) / tr)
+    damp = np.array([g.damping for g in ligs])
+    s_up = k_up / np.array([g.upper_stiffness for g in ligs])
+    s_lo = k_lo / np.array([g.lower_stiffness for g in ligs])
+    out = -k_up * (q - up) + k_lo * (lo - q) - damp * (s_up + s_lo) * qdot
+    return out[0] if isinstance(lig, LigamentMap) else out
 
 
 @dataclass(frozen=True)
@@ -152,7 +188,7 @@ class MjcfModel:
     couplings: tuple[Coupling, ...]
     #: HuntCrossley force -> its spheres as (geom name, body name)
     contacts: dict[str, tuple[tuple[str, str], ...]]
-    ligaments: tuple[str, ...]
+    ligaments: tuple[LigamentMap, ...]
     force_names: tuple[str, ...]
     #: what is approximated, one line each (docs, info)
     notes: list[str] = field(default_factory=list)
@@ -544,15 +580,13 @@ def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
             if coordinate_joint.get(f.coordinate) is None:
                 continue  # a locked coordinate: the limit never acts
             deg = math.pi / 180
-            if f.upper_stiffness != f.lower_stiffness:
-                notes.append(f"{f.name}: upper and lower stiffness differ; the upper one is used")
-            fixed = ET.SubElement(tendon_el, "fixed", name=f.name, stiffness=_f(f.upper_stiffness / deg),
-                                  springlength=f"{_f(f.lower_limit * deg)} {_f(f.upper_limit * deg)}")
-            ET.SubElement(fixed, "joint", joint=f.coordinate, coef="1")
-            ligaments.append(f.name)
+            ligaments.append(LigamentMap(f.name, f.coordinate, f.upper_stiffness / deg, f.upper_limit * deg,
+                                         f.lower_stiffness / deg, f.lower_limit * deg, f.damping / deg,
+                                         f.transition * deg))
         elif isinstance(f, S.CoordinateSpring):
             raise NotImplementedError(f"{f.name}: SpringGeneralizedForce (the prosthesis) is not supported yet")
-    notes.append("ligaments: dead-band linear springs (no transition smoothing, no limit damping)")
+    notes.append("ligaments: OpenSim's CoordinateLimitForce curves, applied as joint torques by the engine "
+                 "at every MuJoCo step (not in the MJCF)")
 
     for cp in couplings:
         coefficients = list(cp.coefficients)

@@ -8,7 +8,9 @@ task cannot tell which engine it reads, except by the numbers.
 
 Integration: MuJoCo's ``implicitfast`` integrator with steps of
 :data:`osim.models.mjcf.TIMESTEP` (1 ms): one env step of 10 ms is 10
-``mj_step`` calls with the excitations held, then one ``mj_forward`` so that
+``mj_step`` calls with the excitations held (before each, the ligament
+torques of OpenSim's CoordinateLimitForce curves are written into
+``qfrc_applied``), then one ``mj_forward`` so that
 every derived quantity (positions, tendon lengths, muscle forces, contact
 forces, accelerations) is of the state after the step. Deterministic: the
 same actions from the same reset give the same trajectory, bit for bit,
@@ -199,7 +201,17 @@ class MuJoCoPhysics(Physics):
                 self._geom_force[gid] = fname
             self._contact_geoms[fname] = entries
         self._floor = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, "platform")
-        self._ligament_ids = {n: mj.mj_name2id(m, mj.mjtObj.mjOBJ_TENDON, n) for n in tw.ligaments}
+        self._ligaments = tw.ligaments
+        self._ligament_index = {g.name: k for k, g in enumerate(tw.ligaments)}
+        self._lig_q = np.array([self._qadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
+        self._lig_d = np.array([self._dadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
+        _lig = tw.ligaments
+        self._lig_up = np.array([g.upper_limit for g in _lig])
+        self._lig_lo = np.array([g.lower_limit for g in _lig])
+        self._lig_tr = np.array([g.transition for g in _lig])
+        self._lig_kup = np.array([g.upper_stiffness for g in _lig])
+        self._lig_klo = np.array([g.lower_stiffness for g in _lig])
+        self._lig_damp = np.array([g.damping for g in _lig])
         self._total_mass = float(np.sum(m.body_mass))
         self._bones = [(p, c) for p, c in tw.joint_bodies.values() if p in self._body_id and c in self._body_id]
         self._warn_kinds = (mj.mjtWarning.mjWARN_BADQACC, mj.mjtWarning.mjWARN_BADQPOS, mj.mjtWarning.mjWARN_BADQVEL)
@@ -230,6 +242,7 @@ class MuJoCoPhysics(Physics):
         d.act[:] = 0.05  # Thelen2003Muscle's default activation, as OpenSim's reset
         d.ctrl[:] = self._initial_controls
         d.time = 0.0
+        d.qfrc_applied[self._lig_d] = self._ligament_torques()
         mj.mj_forward(m, d)
         self.istep = 0
         self.failed = False
@@ -253,7 +266,11 @@ class MuJoCoPhysics(Physics):
         self.istep += 1
         self._desc_cache = None
         self._acc_ready = False
-        mj.mj_step(m, d, self.substeps)
+        lig_d = self._lig_d
+        for _ in range(self.substeps):
+            d.qfrc_applied[lig_d] = self._ligament_torques()
+            mj.mj_step(m, d)
+        d.qfrc_applied[lig_d] = self._ligament_torques()
         mj.mj_forward(m, d)
         if self._warning_counts() != self._warnings or not (
                 np.isfinite(d.qpos).all() and np.isfinite(d.qvel).all() and np.isfinite(d.act).all()
@@ -422,9 +439,8 @@ class MuJoCoPhysics(Physics):
         its generalised force."""
         if name in self._contact_geoms:
             return self._contact_record(name)
-        if name in self._ligament_ids:
-            tid = self._ligament_ids[name]
-            return [float(self._ligament_force(tid))]
+        if name in self._ligament_index:
+            return [float(self._ligament_torques()[self._ligament_index[name]])]
         if name in self.muscle_names:
             k = self.muscle_names.index(name)
             return [float(-self.data.actuator_force[self._act_ids[k]])]
@@ -432,16 +448,16 @@ class MuJoCoPhysics(Physics):
             return []
         raise KeyError(f"unknown force {name!r}; the model has {', '.join(self.force_names)}")
 
-    def _ligament_force(self, tid: int) -> float:
-        m, d = self.model, self.data
-        L = d.ten_length[tid]
-        lo, hi = m.tendon_lengthspring[tid]
-        k = m.tendon_stiffness[tid]
-        if L > hi:
-            return -k * (L - hi)
-        if L < lo:
-            return -k * (L - lo)
-        return 0.0
+    def _ligament_torques(self) -> np.ndarray:
+        """The ligaments' torques now (OpenSim's CoordinateLimitForce, :func:`osim.models.mjcf.ligament_torque`)."""
+        d = self.data
+        q, qd = d.qpos[self._lig_q], d.qvel[self._lig_d]
+        x_up = np.clip((q - self._lig_up) / self._lig_tr, 0.0, 1.0)
+        x_lo = np.clip((self._lig_lo - q) / self._lig_tr, 0.0, 1.0)
+        s_up = x_up * x_up * x_up * (10 + x_up * (6 * x_up - 15))
+        s_lo = x_lo * x_lo * x_lo * (10 + x_lo * (6 * x_lo - 15))
+        return (-self._lig_kup * s_up * (q - self._lig_up) + self._lig_klo * s_lo * (self._lig_lo - q)
+                - self._lig_damp * (s_up + s_lo) * qd)
 
     def _contact_record(self, name: str) -> list[float]:
         mj, m, d = self._mj, self.model, self.data
