@@ -82,12 +82,17 @@ TIMESTEP = 0.001
 #: best matches the pelvis height of OpenSim's Hunt-Crossley feet in the first 0.5 s from the standing
 #: pose (excitations 0.05; docs/mujoco.md)
 CONTACT_SOLREF = (0.04, 2.0)
-CONTACT_SOLIMP = (0.5, 0.95, 0.01, 0.5, 2.0)
+CONTACT_SOLIMP = (0.9, 0.95, 0.03, 0.5, 2.0)
 #: mass (kg) and inertia (kg m^2) of a mover body (a moving path point)
-MOVER_MASS = 1e-3
-MOVER_INERTIA = 1e-7
-#: armature of the constrained slide joints (knee translations, movers)
-SLIDE_ARMATURE = 1e-3
+MOVER_MASS = 1e-2
+MOVER_INERTIA = 1e-6
+#: armature (kg) of the constrained slide joints (knee translations, movers): conditions the constraints
+SLIDE_ARMATURE = 0.05
+#: the coupling constraints are as hard as MuJoCo allows: the smallest safe time constant (2 steps) and
+#: impedance 0.9999, so that a muscle pulling on a light mover cannot drag it off its spline (with
+#: MuJoCo's default softness a 2 kN quadriceps force moved it by centimetres)
+COUPLING_SOLREF = (2 * TIMESTEP, 1.0)
+COUPLING_SOLIMP = (0.9999, 0.9999, 0.001, 0.5, 2.0)
 #: polynomial degree of the coupled-coordinate fits (MuJoCo's joint equality is a quartic)
 POLY_DEGREE = 4
 
@@ -592,7 +597,7 @@ def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
         coefficients = list(cp.coefficients)
         coefficients[0] -= cp.offset
         ET.SubElement(equality_el, "joint", name=f"{cp.joint}-coupling", joint1=cp.joint, joint2=cp.driver,
-                      polycoef=_v(coefficients), solref="0.005 1")
+                      polycoef=_v(coefficients), solref=_v(COUPLING_SOLREF), solimp=_v(COUPLING_SOLIMP))
 
     ET.indent(root)
     xml = ET.tostring(root, encoding="unicode")
