@@ -267,11 +267,12 @@ class MuJoCoPhysics(Physics):
         self._desc_cache = None
         self._acc_ready = False
         lig_d = self._lig_d
-        for _ in range(self.substeps):
+        with np.errstate(invalid="ignore", over="ignore"):  # a blown-up state is reported below
+            for _ in range(self.substeps):
+                d.qfrc_applied[lig_d] = self._ligament_torques()
+                mj.mj_step(m, d)
             d.qfrc_applied[lig_d] = self._ligament_torques()
-            mj.mj_step(m, d)
-        d.qfrc_applied[lig_d] = self._ligament_torques()
-        mj.mj_forward(m, d)
+            mj.mj_forward(m, d)
         if self._warning_counts() != self._warnings or not (
                 np.isfinite(d.qpos).all() and np.isfinite(d.qvel).all() and np.isfinite(d.act).all()
                 and np.isfinite(d.qacc).all()):
@@ -436,11 +437,12 @@ class MuJoCoPhysics(Physics):
     def force_record(self, name: str) -> list[float]:
         """OpenSim's record layout: a contact force gives the force and torque (about ground's origin) on
         ground, then per sphere the force and torque (about the body origin) on its body; a ligament gives
-        its generalised force."""
+        its torque and its spring's potential energy (OpenSim's two record values)."""
         if name in self._contact_geoms:
             return self._contact_record(name)
         if name in self._ligament_index:
-            return [float(self._ligament_torques()[self._ligament_index[name]])]
+            k = self._ligament_index[name]
+            return [float(self._ligament_torques()[k]), self._ligament_energy(k)]
         if name in self.muscle_names:
             k = self.muscle_names.index(name)
             return [float(-self.data.actuator_force[self._act_ids[k]])]
@@ -458,6 +460,18 @@ class MuJoCoPhysics(Physics):
         s_lo = x_lo * x_lo * x_lo * (10 + x_lo * (6 * x_lo - 15))
         return (-self._lig_kup * s_up * (q - self._lig_up) + self._lig_klo * s_lo * (self._lig_lo - q)
                 - self._lig_damp * (s_up + s_lo) * qd)
+
+    def _ligament_energy(self, k: int) -> float:
+        """The potential energy of ligament ``k``'s spring: its torque (without damping) integrated from the limit."""
+        q = float(self.data.qpos[self._lig_q[k]])
+        up, lo, tr = self._lig_up[k], self._lig_lo[k], self._lig_tr[k]
+        if lo <= q <= up:
+            return 0.0
+        edge, stiffness = (up, self._lig_kup[k]) if q > up else (lo, self._lig_klo[k])
+        x = np.linspace(0.0, abs(q - edge), 65)
+        t = np.clip(x / tr, 0.0, 1.0)
+        torque = stiffness * t * t * t * (10 + t * (6 * t - 15)) * x
+        return float(np.sum((torque[1:] + torque[:-1]) * np.diff(x)) / 2)
 
     def _contact_record(self, name: str) -> list[float]:
         mj, m, d = self._mj, self.model, self.data
