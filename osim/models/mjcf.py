@@ -106,8 +106,9 @@ class MuscleMap:
     optimal_fiber_length: float
     tendon_slack_length: float
     pennation: float
-    #: MuJoCo optimal length (along the tendon) and peak force
+    #: MuJoCo optimal length (along the tendon), rigid tendon length and peak force
     L0: float
+    LT: float
     force: float
     lmin: float
     lmax: float
@@ -119,6 +120,9 @@ class MuscleMap:
     #: path points kept / dropped (conditional points inactive at the default pose)
     sites: tuple[str, ...]
     dropped: tuple[str, ...]
+    #: RMS and max error of the static-force fit (fraction of Fmax; NaN: not fitted)
+    fit_rms: float = float("nan")
+    fit_max: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -292,6 +296,7 @@ def muscle_params(model_spec: S.ModelSpec, m: S.Muscle) -> dict:
     c0 = math.cos(alpha)
     return {
         "L0": float(m.optimal_fiber_length) * c0,
+        "LT": float(m.tendon_slack_length),
         "force": float(m.max_isometric_force) * c0,
         "lmin": lmin, "lmax": lmax, "fpmax": fpmax,
         "vmax": float(props.get("max_contraction_velocity", 10.0)) / c0,
@@ -368,8 +373,24 @@ def _fit_coupling(joint: str, driver: str, f: S.Function, lo: float, hi: float) 
 # --------------------------------------------------------------------------
 # the builder
 # --------------------------------------------------------------------------
-def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
-    """The MuJoCo twin of ``model_spec``: the MJCF text and the map of its parts."""
+def build_mjcf(model_spec: S.ModelSpec, fit_muscles: bool = True) -> MjcfModel:
+    """The MuJoCo twin of ``model_spec``: the MJCF text and the map of its parts.
+
+    ``fit_muscles``: fit each muscle's MuJoCo parameters to the static
+    (equilibrium) force of OpenSim's compliant-tendon Thelen muscle over the
+    musculotendon lengths the joints reach (:func:`fit_muscle`; needs the
+    ``mujoco`` package, which measures those lengths on a first, rigid-tendon
+    twin). False: the rigid-tendon mapping of :func:`muscle_params`.
+    """
+    twin = _build(model_spec, None)
+    if not fit_muscles:
+        return twin
+    ranges = _length_ranges(twin)
+    fitted = {m.name: fit_muscle(model_spec, m, *ranges[m.name]) for m in model_spec.muscles}
+    return _build(model_spec, fitted)
+
+
+def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
     from .builder import check_spec
 
     check_spec(model_spec)
@@ -560,9 +581,11 @@ def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
         for site in sites:
             ET.SubElement(spatial, "site", site=site)
         prm = muscle_params(model_spec, m)
-        L0, lts = prm["L0"], float(m.tendon_slack_length)
+        if fitted is not None:
+            prm.update(fitted[m.name])
+        L0, lts, LT = prm["L0"], float(m.tendon_slack_length), prm["LT"]
         range_ = (0.5, 1.6)
-        lengthrange = (lts + range_[0] * L0, lts + range_[1] * L0)
+        lengthrange = (LT + range_[0] * L0, LT + range_[1] * L0)
         gain = (range_[0], range_[1], prm["force"], 1.0, prm["lmin"], prm["lmax"], prm["vmax"], prm["fpmax"],
                 prm["fvmax"])
         ET.SubElement(actuator_el, "general", name=m.name, tendon=m.name, dyntype="muscle", gaintype="muscle",
@@ -571,12 +594,15 @@ def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
                       ctrlrange="0 1", actrange="0.01 1", actlimited="true")
         muscles.append(MuscleMap(
             m.name, float(m.max_isometric_force), float(m.optimal_fiber_length), lts,
-            float(m.pennation_angle_at_optimal), L0, prm["force"], prm["lmin"], prm["lmax"], prm["fpmax"],
-            prm["vmax"], prm["fvmax"], prm["tau_act"], prm["tau_deact"], tuple(sites), tuple(dropped)))
+            float(m.pennation_angle_at_optimal), L0, prm["LT"], prm["force"], prm["lmin"], prm["lmax"], prm["fpmax"],
+            prm["vmax"], prm["fvmax"], prm["tau_act"], prm["tau_deact"], tuple(sites), tuple(dropped),
+            prm.get("fit_rms", float("nan")), prm.get("fit_max", float("nan"))))
         if dropped:
             notes.append(f"{m.name}: conditional path points {', '.join(dropped)} dropped (inactive at the "
                          "default pose)")
-    notes.append("muscles: rigid tendons, MuJoCo's curves fitted to Thelen's, force along the tendon")
+    notes.append("muscles: rigid tendons; MuJoCo's optimal length, tendon length, peak force and curves fitted "
+                 "to the static force of OpenSim's Thelen muscles with compliant tendons" if fitted is not None else
+                 "muscles: rigid tendons of the slack length, MuJoCo's curves fitted to Thelen's fibre curves")
 
     # ------------------------------------------------------------ ligaments
     ligaments = []
@@ -611,6 +637,123 @@ def build_mjcf(model_spec: S.ModelSpec) -> MjcfModel:
         contacts=contacts, ligaments=tuple(ligaments), force_names=tuple(f.name for f in model_spec.forces),
         notes=notes,
     )
+
+
+def _length_ranges(twin: MjcfModel, samples: int = 400, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Per muscle, the musculotendon lengths (min, max) over random poses within the coordinates' ranges
+    (narrowed to the ligament limits), on the rigid twin."""
+    import mujoco
+
+    m = mujoco.MjModel.from_xml_string(twin.xml)
+    d = mujoco.MjData(m)
+    rng = np.random.default_rng(seed)
+    spans = {}
+    for c, joint in twin.coordinate_joint.items():
+        if joint is None or c.startswith("pelvis"):
+            continue
+        lo, hi = twin.coordinate_range[c]
+        for g in twin.ligaments:
+            if g.coordinate == c:
+                lo, hi = max(lo, g.lower_limit), min(hi, g.upper_limit)
+        spans[c] = (lo, hi, int(m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, joint)]))
+    coupled = [(int(m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, cp.joint)]), cp)
+               for cp in twin.couplings]
+    tendons = [mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_TENDON, mu.name) for mu in twin.muscles]
+    lengths = np.empty((samples, len(tendons)))
+    for k in range(samples):
+        d.qpos[:] = 0
+        values = {}
+        for c, (lo, hi, adr) in spans.items():
+            # the extremes of each range are visited too
+            u = rng.uniform() if k >= 2 else float(k)
+            values[c] = lo + u * (hi - lo)
+            d.qpos[adr] = values[c]
+        for adr, cp in coupled:
+            d.qpos[adr] = cp.value(values.get(cp.driver, 0.0))
+        mujoco.mj_fwdPosition(m, d)
+        lengths[k] = d.ten_length[tendons]
+    return {mu.name: (float(lengths[:, i].min()), float(lengths[:, i].max())) for i, mu in enumerate(twin.muscles)}
+
+
+def _tendon_force(strain, e0: float):
+    """Thelen 2003 tendon force-strain (normalised by Fmax): exponential toe, then linear."""
+    e_toe, k_toe, f_toe = 0.609 * e0, 3.0, 0.33
+    k_lin = 1.712 / e0
+    strain = np.asarray(strain, dtype=float)
+    f = np.where(strain > e_toe, k_lin * (strain - e_toe) + f_toe,
+                 f_toe / (math.exp(k_toe) - 1) * (np.exp(k_toe * np.minimum(strain, e_toe) / e_toe) - 1))
+    return np.where(strain > 0, f, 0.0)
+
+
+def thelen_static_force(model_spec: S.ModelSpec, m: S.Muscle, lmt, activation):
+    """The tendon force (N) of OpenSim's Thelen2003Muscle in static equilibrium (fibre velocity 0) at
+    musculotendon length ``lmt`` and ``activation`` (arrays broadcast): what ``equilibrateMuscles`` solves."""
+    props = dict(model_spec.muscle_properties + m.properties)
+    lopt, lts, alpha0 = float(m.optimal_fiber_length), float(m.tendon_slack_length), float(m.pennation_angle_at_optimal)
+    e0_t = float(props.get("FmaxTendonStrain", 0.033))
+    kpe, e0_m = float(props.get("KshapePassive", 5.0)), float(props.get("FmaxMuscleStrain", 0.6))
+    kact = float(props.get("KshapeActive", 0.45))
+    lmt, a = np.broadcast_arrays(np.asarray(lmt, dtype=float), np.asarray(activation, dtype=float))
+    h = lopt * math.sin(alpha0)
+    lo = np.full(lmt.shape, max(h * 1.0001, 0.05 * lopt))
+    hi = np.sqrt(np.maximum(lmt - lts, 1e-6) ** 2 + h * h)
+
+    def resid(lm):
+        ca = np.sqrt(np.maximum(1 - (h / lm) ** 2, 1e-12))
+        ft = _tendon_force((lmt - lm * ca - lts) / lts, e0_t)
+        fm = (thelen_active_fl(lm / lopt, kact) * a + thelen_passive_fl(lm / lopt, kpe, e0_m)) * ca
+        return ft - fm, ft
+
+    for _ in range(60):  # bisection: the tendon is slack at hi, stretched beyond Fmax at lo
+        mid = 0.5 * (lo + hi)
+        r, _ = resid(mid)
+        lo, hi = np.where(r > 0, mid, lo), np.where(r > 0, hi, mid)
+    return resid(0.5 * (lo + hi))[1] * float(m.max_isometric_force)
+
+
+#: activations the muscle fit weighs
+FIT_ACTIVATIONS = (0.05, 0.25, 0.5, 0.75, 1.0)
+
+
+@lru_cache(maxsize=None)
+def _fit_muscle_cached(model_spec: S.ModelSpec, m: S.Muscle, lmt_min: float, lmt_max: float) -> tuple:
+    from scipy.optimize import least_squares
+
+    base = muscle_params(model_spec, m)
+    span = lmt_max - lmt_min
+    lmt = np.linspace(lmt_min - 0.05 * span, lmt_max + 0.05 * span, 61)
+    grid_l, grid_a = np.meshgrid(lmt, np.array(FIT_ACTIVATIONS))
+    fmax = float(m.max_isometric_force)
+    target = thelen_static_force(model_spec, m, grid_l, grid_a) / fmax
+
+    def model(x):
+        L0, LT, force, lmin, lmax, fpmax = x
+        L = (grid_l - LT) / L0
+        return force * (mujoco_fl(L.ravel(), lmin, lmax).reshape(L.shape) * grid_a
+                        + mujoco_fp(L.ravel(), lmax, fpmax).reshape(L.shape))
+
+    x0 = np.array([base["L0"], base["LT"], base["force"] / fmax, base["lmin"], base["lmax"], base["fpmax"]])
+    lower = [0.5 * base["L0"], 0.8 * base["LT"], 0.3, -1.0, 1.05, 0.0]
+    upper = [3.0 * base["L0"], 1.3 * base["LT"], 1.5, 0.95, 3.5, 5.0]
+    x0 = np.clip(x0, np.array(lower) + 1e-9, np.array(upper) - 1e-9)
+    res = least_squares(lambda x: (model(x) - target).ravel(), x0, bounds=(lower, upper), x_scale="jac")
+    err = model(res.x) - target
+    L0, LT, force, lmin, lmax, fpmax = (float(v) for v in res.x)
+    return L0, LT, force * fmax, lmin, lmax, fpmax, float(np.sqrt(np.mean(err ** 2))), float(np.max(np.abs(err)))
+
+
+def fit_muscle(model_spec: S.ModelSpec, m: S.Muscle, lmt_min: float, lmt_max: float) -> dict:
+    """MuJoCo parameters (L0, LT, force, lmin, lmax, fpmax) of a rigid-tendon muscle whose static force best
+    matches (least squares, in units of Fmax) OpenSim's compliant-tendon Thelen muscle over the
+    musculotendon lengths [lmt_min, lmt_max] (widened by 5 %) and activations :data:`FIT_ACTIVATIONS`.
+    ``fit_rms``/``fit_max``: the remaining error (fraction of Fmax). ``vmax`` keeps the table's
+    maximum contraction velocity in m/s."""
+    L0, LT, force, lmin, lmax, fpmax, rms, worst = _fit_muscle_cached(model_spec, m, round(lmt_min, 9),
+                                                                      round(lmt_max, 9))
+    props = dict(model_spec.muscle_properties + m.properties)
+    vmax = float(props.get("max_contraction_velocity", 10.0)) * float(m.optimal_fiber_length) / L0
+    return {"L0": L0, "LT": LT, "force": force, "lmin": lmin, "lmax": lmax, "fpmax": fpmax, "vmax": vmax,
+            "fit_rms": rms, "fit_max": worst}
 
 
 def _quat_mul(p, q):

@@ -185,7 +185,9 @@ class MuJoCoPhysics(Physics):
         self._body_ids = np.array([self._body_id[b] for b in self.body_names])
         self._act_ids = np.array([mj.mj_name2id(m, mj.mjtObj.mjOBJ_ACTUATOR, n) for n in self.muscle_names])
         self._ten_ids = np.array([mj.mj_name2id(m, mj.mjtObj.mjOBJ_TENDON, n) for n in self.muscle_names])
-        self._lts = np.array([mu.tendon_slack_length for mu in tw.muscles])
+        self._lts = np.array([mu.LT for mu in tw.muscles])
+        # MuJoCo's normalised length (ten_length - LT) / L0 -> fibre length along the tendon (lopt cos a0 at 1)
+        self._along_scale = np.array([mu.optimal_fiber_length * math.cos(mu.pennation) / mu.L0 for mu in tw.muscles])
         self._lopt = np.array([mu.optimal_fiber_length for mu in tw.muscles])
         self._height = self._lopt * np.sin([mu.pennation for mu in tw.muscles])
         self._nominal_force = np.array([mu.force for mu in tw.muscles])
@@ -416,10 +418,15 @@ class MuJoCoPhysics(Physics):
         return self.get_excitations()
 
     def muscle_fibers(self) -> np.ndarray:
-        """Activation, fibre length, fibre velocity, fibre force (rigid tendon, constant-thickness pennation)."""
+        """Activation, fibre length, fibre velocity, fibre force.
+
+        The fibre's length along the tendon is MuJoCo's normalised length times lopt cos(pennation0) (1 is
+        the optimal fibre length), its length and pennation follow from constant thickness; the fibre
+        force is the tendon force over cos(pennation).
+        """
         d = self.data
-        along = d.ten_length[self._ten_ids] - self._lts
-        along_v = d.ten_velocity[self._ten_ids]
+        along = (d.ten_length[self._ten_ids] - self._lts) * self._along_scale
+        along_v = d.ten_velocity[self._ten_ids] * self._along_scale
         lm = np.sqrt(along * along + self._height * self._height)
         lm_safe = np.maximum(lm, 1e-9)
         cos_a = np.clip(along / lm_safe, 1e-3, 1.0)
