@@ -121,7 +121,7 @@ class Episode:
         from osim.sim import ENGINES
 
         if not isinstance(engine, str) or engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(repr(e) for e in ENGINES)}")
+            raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
         if engine not in task.engines:
             raise ValueError(f"{type(task).__name__} runs on engine {', '.join(repr(e) for e in task.engines)}, "
                              f"not {engine!r}; engine='mujoco' runs so far on: L2M2019Env (models '3D' and '2D')")
