@@ -57,6 +57,13 @@ def _import_mujoco():
     return mujoco
 
 
+def _cross(a, b) -> list[float]:
+    """a x b for 3-vectors (np.cross costs more than the rest of a contact record)."""
+    a0, a1, a2 = float(a[0]), float(a[1]), float(a[2])
+    b0, b1, b2 = float(b[0]), float(b[1]), float(b[2])
+    return [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+
+
 def _euler_xyz(R: np.ndarray) -> np.ndarray:
     """Body-fixed X-Y-Z angles of a rotation matrix (Simbody's convertRotationToBodyFixedXYZ)."""
     b = math.asin(max(-1.0, min(1.0, R[0, 2])))
@@ -211,6 +218,7 @@ class MuJoCoPhysics(Physics):
         self._lig_up = np.array([g.upper_limit for g in _lig])
         self._lig_lo = np.array([g.lower_limit for g in _lig])
         self._lig_tr = np.array([g.transition for g in _lig])
+        self._lig_inv_tr = 1.0 / self._lig_tr
         self._lig_kup = np.array([g.upper_stiffness for g in _lig])
         self._lig_klo = np.array([g.lower_stiffness for g in _lig])
         self._lig_damp = np.array([g.damping for g in _lig])
@@ -461,12 +469,14 @@ class MuJoCoPhysics(Physics):
         """The ligaments' torques now (OpenSim's CoordinateLimitForce, :func:`osim.models.mjcf.ligament_torque`)."""
         d = self.data
         q, qd = d.qpos[self._lig_q], d.qvel[self._lig_d]
-        x_up = np.clip((q - self._lig_up) / self._lig_tr, 0.0, 1.0)
-        x_lo = np.clip((self._lig_lo - q) / self._lig_tr, 0.0, 1.0)
+        # beyond the upper limit (+) and below the lower one (-), as fractions of the transition
+        dq_up = q - self._lig_up
+        dq_lo = self._lig_lo - q
+        x_up = np.minimum(np.maximum(dq_up * self._lig_inv_tr, 0.0), 1.0)
+        x_lo = np.minimum(np.maximum(dq_lo * self._lig_inv_tr, 0.0), 1.0)
         s_up = x_up * x_up * x_up * (10 + x_up * (6 * x_up - 15))
         s_lo = x_lo * x_lo * x_lo * (10 + x_lo * (6 * x_lo - 15))
-        return (-self._lig_kup * s_up * (q - self._lig_up) + self._lig_klo * s_lo * (self._lig_lo - q)
-                - self._lig_damp * (s_up + s_lo) * qd)
+        return -self._lig_kup * s_up * dq_up + self._lig_klo * s_lo * dq_lo - self._lig_damp * (s_up + s_lo) * qd
 
     def _ligament_energy(self, k: int) -> float:
         """The potential energy of ligament ``k``'s spring: its torque (without damping) integrated from the limit."""
@@ -513,10 +523,10 @@ class MuJoCoPhysics(Physics):
                 rows.append([0.0] * 6)
                 continue
             p = self._os(p_mj)
-            origin = self.body_position(body)
-            rows.append(list(f) + list(np.cross(p - origin, f)))
+            r = p - self.body_position(body)
+            rows.append(list(f) + _cross(r, f))
             out_ground_f -= f
-            out_ground_t -= np.cross(p, f)
+            out_ground_t -= _cross(p, f)
         record = list(out_ground_f) + list(out_ground_t)
         for r in rows:
             record += r
