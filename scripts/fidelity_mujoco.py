@@ -86,10 +86,11 @@ def muscle_paths(name: str, coordinates=("hip_flexion_r", "hip_adduction_r", "kn
 
 
 def passive_drop(name: str, steps: int = 50):
+    """From the model's default pose with L2M2019Env's pelvis height (gait14dof) or its own (gait9dof)."""
     out = {}
     for engine, cls in (("opensim", OpenSimPhysics), ("mujoco", MuJoCoPhysics)):
         p = cls(model_path(name))
-        p.reset(coordinates={"pelvis_ty": 0.94})
+        p.reset(coordinates={"pelvis_ty": 0.94} if name.startswith("gait14dof") else None)
         p.set_excitations(np.full(p.n_actuators, 0.05))
 
         def vertical():
@@ -106,20 +107,27 @@ def passive_drop(name: str, steps: int = 50):
 
 
 def golden_replay(golden: Path, steps: int = 50):
-    from osim.env import L2M2019Env
+    from osim.env import L2M2019Env, L2RunEnv
 
     z = np.load(golden)
     meta = json.loads(str(z["meta"]))
     actions = z["actions"][:steps]
-    ref = {}
     coords = None
     out = {}
+    l2m = meta["env"] == "L2M2019Env"
+    prefix = "desc/state_desc/" if l2m else "desc/"
     for engine in ("opensim", "mujoco"):
-        env = L2M2019Env(engine=engine, model=meta["model"], difficulty=meta["ctor"]["difficulty"],
-                         obs_as_dict=False)
-        env.reset(seed=meta["reset"]["seed"])
+        if l2m:
+            env = L2M2019Env(engine=engine, model=meta["model"], difficulty=meta["ctor"]["difficulty"],
+                             obs_as_dict=False)
+            env.reset(seed=meta["reset"]["seed"])
+            locked = env._locked
+        else:
+            env = L2RunEnv(engine=engine)
+            env.reset()
+            locked = {"lumbar_extension"}
         names = env.sim.coordinate_names
-        free = [c for c in names if c not in env._locked]
+        free = [c for c in names if c not in locked]
         qs, pelvis = [], []
         for a in actions:
             env.step(a)
@@ -131,12 +139,13 @@ def golden_replay(golden: Path, steps: int = 50):
         env.close()
     # the recording: joint_pos per joint, in the same coordinate order
     joint_of = {}
-    sp = model_spec({"3D": "gait14dof22musc", "2D": "gait14dof22musc_planar"}[meta["model"]])
+    sp = model_spec({"3D": "gait14dof22musc", "2D": "gait14dof22musc_planar"}[meta["model"]] if l2m
+                    else "gait9dof18musc")
     for j in sp.joints:
         for i, c in enumerate(j.coordinates):
             joint_of[c.name] = (j.name, i)
-    rec = np.stack([z[f"desc/state_desc/joint_pos/{joint_of[c][0]}"][:steps, joint_of[c][1]] for c in coords], 1)
-    rec_pelvis = z["desc/state_desc/body_pos/pelvis"][:steps]
+    rec = np.stack([z[f"{prefix}joint_pos/{joint_of[c][0]}"][:steps, joint_of[c][1]] for c in coords], 1)
+    rec_pelvis = z[f"{prefix}body_pos/pelvis"][:steps]
     angles = [k for k, c in enumerate(coords) if not c.endswith(("_tx", "_ty", "_tz"))]
     result = {}
     for engine, (qs, pelvis) in out.items():
@@ -188,15 +197,18 @@ def main() -> None:
         print(f"| {r[0]} | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.2f} | {r[6]:.2f} "
               f"| {r[7]:.1f} .. {r[8]:.1f} |")
 
-    drop = passive_drop(args.model)
     print("\n## Passive drop from the standing pose (excitations 0.05, 0.5 s)\n")
-    print("| engine | pelvis height at 0 s (m) | at 0.25 s | at 0.5 s | peak vertical GRF (N) |")
-    print("|---|---|---|---|---|")
-    for engine, d in drop.items():
-        y = d["pelvis_height"]
-        print(f"| {engine} | {y[0]:.4f} | {y[25]:.4f} | {y[50]:.4f} | {d['peak_vertical_grf']:.0f} |")
-    err = drop["mujoco"]["pelvis_height"] - drop["opensim"]["pelvis_height"]
-    print(f"\npelvis height RMS difference over the 0.5 s: {1e3 * np.sqrt(np.mean(err ** 2)):.1f} mm")
+    print("| model | engine | pelvis height at 0 s (m) | at 0.25 s | at 0.5 s | peak vertical GRF (N) "
+          "| pelvis RMS difference (mm) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in (args.model, "gait9dof18musc"):
+        drop = passive_drop(name)
+        err = drop["mujoco"]["pelvis_height"] - drop["opensim"]["pelvis_height"]
+        for engine, d in drop.items():
+            y = d["pelvis_height"]
+            rms = f"{1e3 * np.sqrt(np.mean(err ** 2)):.1f}" if engine == "mujoco" else "-"
+            print(f"| {name} | {engine} | {y[0]:.4f} | {y[25]:.4f} | {y[50]:.4f} | {d['peak_vertical_grf']:.0f} "
+                  f"| {rms} |")
 
     golden_dir = Path(args.golden)
     print("\n## Golden actions replayed (first 0.5 s)\n")
@@ -205,7 +217,8 @@ def main() -> None:
     else:
         print("| file | engine | joint-angle RMS vs recording (deg) | pelvis drift at 0.5 s (m) | worst coordinate |")
         print("|---|---|---|---|---|")
-        for f in ("L2M2019Env_3D_d2_s11.npz", "L2M2019Env_3D_d2_s12.npz", "L2M2019Env_2D_d2_s11.npz"):
+        for f in ("L2M2019Env_3D_d2_s11.npz", "L2M2019Env_3D_d2_s12.npz", "L2M2019Env_2D_d2_s11.npz",
+                  "L2RunEnv_random_s12.npz"):
             if not (golden_dir / f).is_file():
                 continue
             res = golden_replay(golden_dir / f)

@@ -25,6 +25,7 @@ import pytest
 mujoco = pytest.importorskip("mujoco", reason="the mujoco package is not installed (pip install 'osim-rl[mujoco]')")
 
 from osim.env import L2M2019Env, L2RunEnv  # noqa: E402
+from osim.env.arm import Arm2DEnv  # noqa: E402
 from osim.models import model_path  # noqa: E402
 from osim.models.mjcf import MJCF_MODELS, build_mjcf, mjcf  # noqa: E402
 from osim.sim import OpenSimPhysics, SimulationError  # noqa: E402
@@ -223,8 +224,21 @@ def test_bad_engine_names(engine):
 
 
 def test_envs_without_a_twin_refuse_mujoco():
-    with pytest.raises(ValueError, match="engine='mujoco' runs so far on: L2M2019Env"):
-        L2RunEnv(engine="mujoco")
+    with pytest.raises(ValueError, match="engine='mujoco' runs so far on: L2M2019Env .*L2RunEnv"):
+        Arm2DEnv(engine="mujoco")
+
+
+def test_l2run_on_the_planar_twin():
+    env = L2RunEnv(engine="mujoco")
+    ref = L2RunEnv()
+    obs, obs_ref = env.reset(), ref.reset()
+    assert env.spec.engine == "mujoco" and obs.shape == obs_ref.shape == env.observation_space.shape
+    np.testing.assert_allclose(obs, obs_ref, atol=2e-3)  # the same pose (knee fits: sub-millimetre)
+    for a in np.random.default_rng(0).uniform(0, 1, (30, 18)):
+        obs, reward, done, info = env.step(a)
+        assert np.isfinite(obs).all() and np.isfinite(reward) and "failure" not in info
+    env.close()
+    ref.close()
 
 
 def test_opensim_only_settings_refused():

@@ -35,6 +35,9 @@ from osim.sim.settings import Integration, resolve_physics
 
 __all__ = ["Episode", "Spec", "StepResult"]
 
+#: the envs that run on engine="mujoco" so far (their tasks list it in ``Task.engines``)
+MUJOCO_ENVS = "L2M2019Env (models '3D' and '2D'), L2RunEnv"
+
 _log = logging.getLogger("osim.env")
 
 
@@ -124,7 +127,7 @@ class Episode:
             raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
         if engine not in task.engines:
             raise ValueError(f"{type(task).__name__} runs on engine {', '.join(repr(e) for e in task.engines)}, "
-                             f"not {engine!r}; engine='mujoco' runs so far on: L2M2019Env (models '3D' and '2D')")
+                             f"not {engine!r}; engine='mujoco' runs so far on: {MUJOCO_ENVS}")
         self.engine = engine
         self.actuators = None if actuators is None else (actuators if isinstance(actuators, str)
                                                          else tuple(actuators))
