@@ -32,8 +32,12 @@ What maps how (docs/mujoco.md has the measured errors):
   sits on a light "mover" body on the tibia whose two slide joints follow
   the point's x/y splines through equality constraints (z is constant in
   the tables). The tables have no wrapping surfaces.
-* muscle parameters (:func:`muscle_params`): rigid tendon of the table's
-  tendon slack length; MuJoCo's optimal length L0 = lopt cos(pennation),
+* muscle parameters: by default (:func:`fit_muscle`) L0, the rigid tendon
+  length, the peak force and lmin/lmax/fpmax are fitted by least squares to
+  the static force of OpenSim's compliant-tendon Thelen muscle
+  (:func:`thelen_static_force`) over the musculotendon lengths the joints
+  reach; the starting point and ``fit_muscles=False`` mapping
+  (:func:`muscle_params`): rigid tendon of the table's tendon slack length; MuJoCo's optimal length L0 = lopt cos(pennation),
   peak force Fmax cos(pennation) (the force along the tendon at optimal
   length); MuJoCo's lmin/lmax/fpmax fitted to Thelen's active
   force-length Gaussian and exponential passive curve (per muscle:
@@ -66,7 +70,7 @@ import numpy as np
 
 from . import spec as S
 
-__all__ = ["MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
+__all__ = ["fit_muscle", "thelen_static_force", "MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
            "thelen_active_fl", "thelen_passive_fl", "mujoco_fl", "mujoco_fp"]
 
 #: the built models that have a MuJoCo twin
