@@ -376,13 +376,16 @@ def _is_class(name: str, class_name: str) -> bool:
 @click.option("--compare", "compare_steps", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also compare faithful and fast mode on L2M2019Env (3D random, planar walk) over this many steps: "
                    "speedup and pelvis drift after 1 s and 5 s.")
+@click.option("--mujoco", "with_mujoco", is_flag=True,
+              help="With --compare: also run L2M2019Env on the MuJoCo engine (engine='mujoco', docs/mujoco.md), "
+                   "interleaved with the OpenSim modes.")
 @click.option("--memory", "memory_resets", type=click.IntRange(min=0), default=0, show_default=True,
               help="Also measure RSS growth over this many resets and 100 times as many steps "
                    "(L2RunEnv; faithful, or fast mode with --fast).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the results to this JSON file.")
 def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workload: str, fast: bool,
-          compare_steps: int, memory_resets: int, json_path: str | None) -> None:
+          compare_steps: int, memory_resets: int, json_path: str | None, with_mujoco: bool = False) -> None:
     """Steps/s of each env next to bare OpenSim integration of the same trajectory."""
     from dataclasses import asdict
 
@@ -415,7 +418,11 @@ def bench(env_names: tuple[str, ...], steps: int, seed: int, repeats: int, workl
         # random excitations make the model fall within ~1 s: drift before that
         for label, w, kwargs, at in (("L2M2019Env 3D random", "random", {"model": "3D"}, (0.5, 0.9)),
                                      ("L2M2019Env 2D walk", "walk", {}, (1.0, 5.0))):
-            rows = compare_modes("L2M2019Env", workload=w, steps=compare_steps, seed=seed, drift_at=at, **kwargs)
+            modes = {"faithful": {}, "fast": {"fast": True}}
+            if with_mujoco:
+                modes["mujoco"] = {"engine": "mujoco"}
+            rows = compare_modes("L2M2019Env", modes=modes, workload=w, steps=compare_steps, seed=seed,
+                                 drift_at=at, **kwargs)
             extra["compare"][label] = [asdict(m) for m in rows]
             click.echo(f"\n{label}: {'mode':<9} {'steps/s':>8} {'speedup':>8} {'1st ep':>6} {'eps':>4} "
                        + " ".join(f"{'drift ' + k:>12}" for k in rows[0].pelvis_drift_mm))

@@ -110,6 +110,12 @@ class OsimEnv(Task):
         ``["Muscle", "ActiveAFO"]``; ``"Muscle"`` is every muscle class), in
         model order; None (default): every ScalarActuator. A name that is not
         an actuator of the model is a ``ValueError`` listing those it has.
+    engine:
+        The physics engine: ``"opensim"`` (default, the reference physics) or
+        ``"mujoco"`` (the MuJoCo twin of the model: same names, frames and
+        units, different numbers; docs/mujoco.md). Envs that have no MuJoCo
+        twin yet refuse it with a ``ValueError``; so does an unknown name.
+        ``env.spec.engine`` and :attr:`engine` say which engine runs.
     """
 
     def __init__(
@@ -129,6 +135,7 @@ class OsimEnv(Task):
         obs_as_dict: bool = False,
         obs_as_list: bool = False,
         actuators: tuple[str, ...] | list[str] | None = None,
+        engine: str = "opensim",
     ) -> None:
         self.obs_as_dict = check_flag("obs_as_dict", obs_as_dict)
         self.obs_as_list = check_flag("obs_as_list", obs_as_list)
@@ -138,6 +145,7 @@ class OsimEnv(Task):
             self, model_path=model_path, visualize=visualize, integrator_accuracy=integrator_accuracy,
             time_limit=time_limit, report=report, raise_on_failure=raise_on_failure, physics=physics, fast=fast,
             integration=integration, model_variants=model_variants, seed=seed, actuators=actuators,
+            engine=engine,
         )
 
     # --------------------------------------------------------- attributes
@@ -198,6 +206,11 @@ class OsimEnv(Task):
     @property
     def report(self) -> Path | None:
         return self.episode.report
+
+    @property
+    def engine(self) -> str:
+        """The physics engine that runs this env (``"opensim"`` or ``"mujoco"``)."""
+        return self.episode.engine
 
     @property
     def physics_settings(self):

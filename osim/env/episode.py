@@ -35,6 +35,9 @@ from osim.sim.settings import Integration, resolve_physics
 
 __all__ = ["Episode", "Spec", "StepResult"]
 
+#: the envs that run on engine="mujoco" so far (their tasks list it in ``Task.engines``)
+MUJOCO_ENVS = "L2M2019Env (models '3D' and '2D'), L2RunEnv"
+
 _log = logging.getLogger("osim.env")
 
 
@@ -49,6 +52,8 @@ class Spec:
 
     id: str | int = 0
     timestep_limit: int = 300
+    #: the physics engine that runs the episodes (a name of :data:`osim.sim.ENGINES`)
+    engine: str = "opensim"
 
 
 class StepResult(NamedTuple):
@@ -89,7 +94,10 @@ class Episode:
     seed:
         Seed the generators now (None: unseeded).
     engine:
-        The physics engine, a name of :data:`osim.sim.ENGINES` (``"opensim"``).
+        The physics engine, a name of :data:`osim.sim.ENGINES`: ``"opensim"``
+        (default, the reference) or ``"mujoco"`` (the MuJoCo twin of the
+        model, docs/mujoco.md; only tasks listing it in their
+        :attr:`~osim.env.task.Task.engines`). ``spec.engine`` reports it.
     actuators:
         Which actuators the action drives (names or OpenSim type names; None:
         every ScalarActuator), passed to the engine.
@@ -115,8 +123,11 @@ class Episode:
     ) -> None:
         from osim.sim import ENGINES
 
-        if engine not in ENGINES:
+        if not isinstance(engine, str) or engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; allowed: {', '.join(ENGINES)}")
+        if engine not in task.engines:
+            raise ValueError(f"{type(task).__name__} runs on engine {', '.join(repr(e) for e in task.engines)}, "
+                             f"not {engine!r}; engine='mujoco' runs so far on: {MUJOCO_ENVS}")
         self.engine = engine
         self.actuators = None if actuators is None else (actuators if isinstance(actuators, str)
                                                          else tuple(actuators))
@@ -131,7 +142,7 @@ class Episode:
         self._report_file = None
         if time_limit is not None:
             task.time_limit = check_steps("time_limit", time_limit)
-        self.spec = Spec(id=type(task).__name__, timestep_limit=task.time_limit)
+        self.spec = Spec(id=type(task).__name__, timestep_limit=task.time_limit, engine=engine)
         # per-episode generators of the kinds the originals used, seeded as they seeded theirs
         self.np_random = np.random.RandomState()
         self.py_random = random.Random()

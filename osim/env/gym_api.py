@@ -52,7 +52,9 @@ class GymnasiumEnv(gym.Env):
         Passed to the env's constructor (``physics``, ``integrator_accuracy``, ...).
 
     ``info`` holds ``reward_terms`` (the reward's parts) after a step and the
-    episode's ``scenario`` after reset.
+    episode's ``scenario`` and ``engine`` (``"opensim"``, ``"mujoco"``) after
+    reset; ``make(..., engine="mujoco")`` chooses the engine where the env has
+    a MuJoCo twin (L2M2019Env so far).
     """
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 100}
@@ -78,7 +80,7 @@ class GymnasiumEnv(gym.Env):
         options = dict(options or {})
         scenario = options.pop("scenario", None)
         obs = self.episode.reset(seed=seed, scenario=scenario, options=options)
-        info = {"scenario": self.episode.scenario}
+        info = {"scenario": self.episode.scenario, "engine": self.episode.engine}
         if self.dict_in_info:
             info["obs_dict"] = self.env.observation_dict(obs)
         return obs, info

@@ -244,7 +244,9 @@ class L2M2019Env(OsimEnv):
     raise_on_failure=False)`` (``visualize`` defaulted to True in the
     original; ``model`` and ``obs_as_dict`` are additions: the initial
     model and the default of ``obs_as_dict`` in ``reset``/``step``;
-    ``report`` is a CSV path, see :class:`~osim.env.base.OsimEnv`). ``reset(project=True, seed=None,
+    ``report`` is a CSV path, see :class:`~osim.env.base.OsimEnv`). ``engine="mujoco"`` runs the
+    MuJoCo twin of either model (same observation, reward and termination code; different physics:
+    docs/mujoco.md); ``engine="opensim"`` (default) is the challenge's physics. ``reset(project=True, seed=None,
     init_pose=None, obs_as_dict=None, scenario=None)``; ``step(action,
     project=True, obs_as_dict=None)``; ``change_model(model='3D',
     difficulty=3, seed=None)`` reloads only if the model changes, sets the
@@ -258,6 +260,8 @@ class L2M2019Env(OsimEnv):
     reset_options = ("init_pose",)
     requires_reset = True
     fall_height = FALL_HEIGHT
+    #: both models have a MuJoCo twin (osim.models.mjcf): engine="mujoco"
+    engines = ("opensim", "mujoco")
 
     def __init__(
         self,

@@ -51,7 +51,8 @@ class L2RunEnv(OsimEnv):
     **Arguments.** ``L2RunEnv(visualize=False, integrator_accuracy=5e-5, report=None, **kwargs)``
     (keywords of :class:`~osim.env.base.OsimEnv`: ``physics``, ``fast``,
     ``integration``, ``model_variants``, ``raise_on_failure``, ``seed``,
-    ``obs_as_dict``, ``time_limit``);
+    ``obs_as_dict``, ``time_limit``, ``engine``: ``"mujoco"`` runs the MuJoCo twin of the model,
+    docs/mujoco.md);
     ``reset(project=True, seed=None, scenario=None)`` (the original docs'
     ``difficulty`` is accepted and ignored with a warning: the class never had obstacles);
     ``step(action, project=True)``. ``project=False`` returns the state
@@ -59,6 +60,8 @@ class L2RunEnv(OsimEnv):
     """
 
     model_name = "gait9dof18musc"
+    #: the planar 18-muscle model has a MuJoCo twin (osim.models.mjcf): engine="mujoco"
+    engines = ("opensim", "mujoco")
     initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 1000
     fall_height = 0.6

@@ -95,6 +95,9 @@ class Task:
     requires_reset: ClassVar[bool] = False
     #: at reset, where muscle equilibrium fails with the initial speeds, solve it at rest and set the speeds after
     rest_equilibrium_fallback: ClassVar[bool] = False
+    #: the physics engines (:data:`osim.sim.ENGINES`) this task runs on; ``engine="mujoco"`` needs a MuJoCo
+    #: twin of its model (:mod:`osim.models.mjcf`)
+    engines: ClassVar[tuple[str, ...]] = ("opensim",)
     #: keep the previous state description for :meth:`get_prev_state_desc`
     #: (costs a full description per step; off by default)
     keep_prev_state_desc: ClassVar[bool] = False
