@@ -237,11 +237,13 @@ def build_reference(
             raise ValueError(f"end_effectors {missing} are not bodies of {label}; its bodies: "
                              f"{', '.join(bodies.get(i).getName() for i in range(bodies.getSize()))}")
     pelvis = bodies.get("pelvis") if bodies.contains("pelvis") else None
+    has_constraints = model.getConstraintSet().getSize() > 0
 
     def pose(row: np.ndarray):
         for k, name in enumerate(tracked):
             coords.get(name).setValue(state, float(row[k]), False)
-        model.assemble(state) if model.getConstraintSet().getSize() else None
+        if has_constraints:
+            model.assemble(state)
         model.realizePosition(state)
 
     lowest = np.empty(n + 1)
