@@ -141,6 +141,41 @@ _controller_option = click.option(
          "by scripts/train.py.")
 
 
+def _demo_help() -> str:
+    from osim.tools.demo import DEMOS
+
+    return "\n".join(f"  {name:<8} {demo.summary} ({demo.seconds:g} s)" for name, demo in DEMOS.items())
+
+
+@main.command("demo", epilog="\b\nDemos:\n" + _demo_help())
+@click.argument("name", default="walk2d", metavar="[NAME]")
+@click.option("--seconds", type=click.FloatRange(min=0.01), default=None,
+              help="Length of the episode in simulated seconds (default: the demo's own, 10 s for the walks).")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where the video and the pictures are written.")
+@click.option("--video", "video_format", type=click.Choice(["mp4", "gif", "none"]), default="mp4",
+              show_default=True, help="Video format, or none.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def demo(name: str, seconds: float | None, out_dir: str, video_format: str, progress: bool) -> None:
+    """Run a demo: a controller drives an env; writes a video and pictures, prints a summary.
+
+    The default, walk2d, is the 2019 reflex controller walking the planar
+    L2M2019 model for 10 s on the faithful OpenSim physics. Files written in
+    --out-dir: demo_NAME.mp4 (or .gif), demo_NAME.png (a strip of frames),
+    demo_NAME_plot.png (joint angles, activations, ground forces, reward).
+    """
+    from osim.tools.demo import DEMOS, run_demo
+
+    if name not in DEMOS:
+        raise click.BadParameter(f"unknown demo {name!r}; the demos are: {', '.join(DEMOS)}", param_hint="NAME")
+    try:
+        run_demo(name, out_dir, seconds=seconds, video=None if video_format == "none" else video_format,
+                 progress=progress, echo=click.echo)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc}: mp4 videos need imageio (pip install \"osim-rl[video]\"), "
+                                   "or use --video gif") from None
+
+
 @main.command("run")
 @click.argument("env_name", metavar="ENV|MODEL.osim")
 @_controller_option
