@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import html
 import inspect
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ _SECTION = re.compile(r"^\*\*([A-Z][^*]*?)\.\*\*\s*", re.M)
 _RULE = re.compile(r"^\s*=+(\s+=+)*\s*$")
 _ROLE = re.compile(r":(?:class|meth|func|data|attr|mod|obj|exc):`~?([^`]+)`")
 _INDEX = re.compile(r"^(\d+(?:\s*-\s*\d+)?(?:\s*,\s*\d+(?:\s*-\s*\d+)?)*)\s*(\.\.\.)?\s*(?:\(.*\))?$")
+
+log = logging.getLogger("mkdocs.plugins.osim_docs")
 
 #: the env classes with a page, in the site's order
 ENV_CLASSES = ("WalkEnv", "RunEnv", "L2RunEnv", "ProstheticsEnv", "L2M2019Env", "Arm2DEnv", "ImitateEnv")
@@ -203,6 +206,7 @@ class EnvFacts:
     action_names: tuple[str, ...] = ()
     observation_meaning: list[str] = field(default_factory=list)       # per index, first ID
     observation_row: list[str] = field(default_factory=list)           # per index: its docstring row, k/n
+    missing: dict[str, str] = field(default_factory=dict)              # ID -> why it could not be built here
 
 
 @functools.lru_cache(maxsize=None)
@@ -217,8 +221,15 @@ def env_facts(name: str) -> EnvFacts:
     if not ids:
         raise DocsDriftError(f"{name} is not registered in osim.registry.ENVS")
     facts = EnvFacts(name, ids[0][1].load(), ids)
+    from osim.data.recordings import RecordingNotFound
+
     for env_id, _entry in ids:
-        env = gym.make(env_id)
+        try:
+            env = gym.make(env_id)
+        except RecordingNotFound as err:  # the imitation IDs' public recordings are not shipped
+            facts.missing[env_id] = " ".join(str(err).split())
+            log.info("osim docs: %s not built: %s", env_id, facts.missing[env_id])
+            continue
         try:
             facts.spaces[env_id] = (env.observation_space, env.action_space)
             if env_id == ids[0][0]:
@@ -292,22 +303,31 @@ def env_reference(name: str, depth: int = 1) -> str:
                    f"{'yes' if e.dict_in_info else 'no'} | {_cell(e.summary)} |")
     out += ["", "### Spaces (Gymnasium face)", "",
             "| Gymnasium ID | observation | observation bounds | action | action bounds |", "|---|---|---|---|---|"]
-    for env_id, (obs, act) in f.spaces.items():
-        out.append(f"| `{env_id}` | {obs.shape} {obs.dtype} | {bounds(obs)} | {act.shape} {act.dtype} | {bounds(act)} |")
+    for env_id, _entry in f.ids:
+        if env_id in f.spaces:
+            obs, act = f.spaces[env_id]
+            out.append(f"| `{env_id}` | {obs.shape} {obs.dtype} | {bounds(obs)} | {act.shape} {act.dtype} | {bounds(act)} |")
+        else:
+            out.append(f"| `{env_id}` | not built here: {_cell(f.missing[env_id])} | | | |")
     out.append("")
     first_id = f.ids[0][0]
-    obs_space, act_space = f.spaces[first_id]
+    if first_id not in f.spaces:
+        out += [f"!!! note \"Index tables omitted\"", f"    `{first_id}` could not be built where this site was built "
+                f"({f.missing[first_id]}), so the tables of every index are missing.", ""]
+        obs_space = act_space = None
+    else:
+        obs_space, act_space = f.spaces[first_id]
     for title, body in sections:
         if title:
             out += [f"### {title}", ""]
         for block in split_blocks(body):
             out += [block.markdown(depth) if isinstance(block, Table) else rst_inline(block, depth), ""]
-        if title == "Action space":
+        if title == "Action space" and act_space is not None:
             out += _details(f"Every action index ({act_space.shape[0]}, `{first_id}`)", "osim-action-index",
                             ["index", "name", "low", "high"],
                             [[str(i), f"`{n}`", _num(float(act_space.low[i])), _num(float(act_space.high[i]))]
                              for i, n in enumerate(f.action_names)])
-        if title == "Observation space":
+        if title == "Observation space" and obs_space is not None:
             out += _details(f"Every observation index ({obs_space.shape[0]}, `{first_id}`)", "osim-obs-index",
                             ["index", "docstring row", "meaning", "low", "high"],
                             [[str(i), f.observation_row[i], _cell(rst_inline(m, depth)), _num(float(obs_space.low[i])),
@@ -330,9 +350,10 @@ def env_table(depth: int = 0) -> str:
     up = "../" * depth
     out = ["| Gymnasium ID | class | model | observation | action | steps | summary |", "|---|---|---|---|---|---|---|"]
     for env_id, e in ENVS.items():
-        obs, act = env_facts(e.class_name).spaces[env_id]
+        spaces = env_facts(e.class_name).spaces
+        obs_n, act_n = (spaces[env_id][0].shape[0], spaces[env_id][1].shape[0]) if env_id in spaces else ("?", "?")
         cls = f"[`{e.class_name}`]({up}{page[e.class_name]})" if e.class_name in page else f"`{e.class_name}`"
-        out.append(f"| `{env_id}` | {cls} | `{e.model}` | {obs.shape[0]} | {act.shape[0]} | {e.time_limit} | "
+        out.append(f"| `{env_id}` | {cls} | `{e.model}` | {obs_n} | {act_n} | {e.time_limit} | "
                    f"{_cell(e.summary)} |")
     return "\n".join(out)
 
