@@ -181,3 +181,23 @@ def test_simple_table_parser():
     assert hooks.index_ranges("19, 20") == ([19, 20], False)
     assert hooks.index_ranges("95 ...") == ([95], True)
     assert hooks.index_ranges("41+k") is None
+
+
+def test_every_env_class_has_a_page_a_picture_and_a_nav_entry():
+    from osim.registry import class_names
+
+    hooks = _hooks()
+    assert set(class_names()) == set(ENV_CLASSES) == set(hooks.ENV_CLASSES)
+    spec = importlib.util.spec_from_file_location("docs_images", ROOT / "scripts" / "docs_images.py")
+    images = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(images)
+    assert set(images.SHOTS) == set(ENV_CLASSES)
+    nav = (ROOT / "mkdocs.yml").read_text()
+    for name in ENV_CLASSES:
+        assert f"envs/{name}.md" in nav and (ROOT / "docs" / "img" / f"{name}.png").is_file()
+        assert f"<!-- osim:env {name} -->" in (ROOT / "docs" / "envs" / f"{name}.md").read_text()
+
+
+def test_readme_says_how_to_build_the_docs():
+    readme = (ROOT / "README.md").read_text()
+    assert "mkdocs serve" in readme and "mkdocs build --strict" in readme
