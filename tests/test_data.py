@@ -239,3 +239,21 @@ def test_untidy_files_work_where_the_names_match(experimental, tmp_path):
     obs, reward, done, info = env.step(np.zeros(env.get_action_space_size()))
     assert not done and 0.0 < reward <= 1.0 and np.isfinite(obs).all()
     assert info["tracking"]["pose_rms"] < 0.5
+
+
+def test_an_episode_on_the_mujoco_engine_exports_the_same_files(tmp_path):
+    pytest.importorskip("mujoco", reason="the MuJoCo engine needs the mujoco extra")
+    env = MotionRecorder(L2RunEnv(engine="mujoco"))
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        env.step(rng.uniform(0, 1, 18))
+    sim = env.env.sim
+    q = np.array(env.episodes[-1]["q"])
+    mot = read_motion(env.export(tmp_path / "mj.mot"), model="gait9dof18musc")
+    k = sim.coordinate_names.index("knee_angle_r")
+    assert mot.units["knee_angle_r"] == "rad" and np.allclose(mot.column("knee_angle_r"), q[:, k], atol=1e-12)
+    states = opensim.TimeSeriesTable(str(env.export(tmp_path / "mj.sto")))
+    assert "vasti_r/activation" in list(states.getColumnLabels())
+    grf = read_motion(env.export(tmp_path / "mj_grf.mot"))
+    assert grf.columns[:2] == ("foot_r_force_vx", "foot_r_force_vy") and len(grf.time) == 11
