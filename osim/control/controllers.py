@@ -18,7 +18,8 @@ NAMES = ("random", "zero", "reflex", "reach")
 def make_controller(name: str, env, seed: int = 0) -> Controller:
     """``random`` (uniform excitations, seeded), ``zero``, ``reflex`` (L2M2019Env), ``reach`` (Arm2DEnv), or a saved policy.
 
-    ``reflex`` uses the shipped parameters of the env's model (2D or 3D);
+    ``reflex`` uses the shipped parameters of the env's model (2D or 3D) and
+    engine (``default_params(mode, engine=env.engine)``);
     ``reflex:PATH`` reads them from a parameter file (e.g. the
     ``best_params.txt`` of ``scripts/optimize_reflex.py``).
     """
@@ -58,5 +59,9 @@ def _reflex_controller(env, params_path: str | None = None) -> Controller:
 
     if params_path is not None and not Path(params_path).is_file():
         raise ValueError(f"reflex parameter file not found: {params_path}")
+    if params_path is None:  # the shipped parameters for the env's engine (re-optimised on the MuJoCo twin)
+        from osim.control.reflex import default_params
+
+        params_path = default_params(env.model_kind, engine=getattr(env, "engine", "opensim"))
     controller = ReflexController(mode=env.model_kind, params=params_path)
     return lambda _obs, _k: controller.update(env.get_observation_dict())

@@ -285,6 +285,9 @@ PARAM_BOUNDS.setflags(write=False)
 
 _DEFAULT_FILES = {"2D": "params_2d.txt", "3D": "params_3d.txt"}
 _INITIAL_FILES = {"2D": "params_2d.txt", "3D": "params_3d_init.txt"}
+#: parameters re-optimised for an engine's twin of the model (engine -> mode -> file)
+_ENGINE_FILES = {"mujoco": {"2D": "params_2d_mujoco.txt"}}
+ENGINES = ("opensim", "mujoco")
 
 
 def param_index(name: str) -> int:
@@ -311,7 +314,7 @@ def load_params(path: str | os.PathLike) -> np.ndarray:
     return values.reshape(-1)
 
 
-def default_params(mode: str = "2D", initial: bool = False) -> np.ndarray:
+def default_params(mode: str = "2D", initial: bool = False, engine: str = "opensim") -> np.ndarray:
     """The shipped raw parameters of ``mode`` (a fresh copy).
 
     "2D": the 37 optimised planar parameters of the 2019 example controller
@@ -320,9 +323,16 @@ def default_params(mode: str = "2D", initial: bool = False) -> np.ndarray:
     far they walk), or with ``initial=True`` the search's starting point
     (``params_3d_init.txt``: the 37 planar values, then nine 1.0; the 3D
     model falls within a second with them).
+
+    ``engine="mujoco"``: the parameters re-optimised on the MuJoCo twin
+    where there are some (2D: ``params_2d_mujoco.txt``, which walk the
+    twin's 10 s and more; the OpenSim ones fall after 0.91 s there); 3D has
+    none yet and gets the OpenSim ones.
     """
     m = _check_mode(mode)
-    files = _INITIAL_FILES if initial else _DEFAULT_FILES
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    files = _INITIAL_FILES if initial else {**_DEFAULT_FILES, **_ENGINE_FILES.get(engine, {})}
     with resources.as_file(resources.files(__package__).joinpath(files[m])) as path:
         params = load_params(path)
     if params.size != N_PARAMS[m]:  # pragma: no cover - guards the shipped data

@@ -47,6 +47,8 @@ DEMOS: dict[str, Demo] = {
                    "the 2019 reflex controller walks the planar L2M2019 model (faithful physics)"),
     "walk3d": Demo("L2M2019Env", {"model": "3D", "difficulty": 0}, "reflex",
                    "the reflex controller's shipped 3D parameters walk the 3D L2M2019 model"),
+    "walk2d-mujoco": Demo("L2M2019Env", {"model": "2D", "difficulty": 0, "engine": "mujoco"}, "reflex",
+                          "the reflex controller, re-optimised for the MuJoCo twin, walks it (not OpenSim's physics)"),
     "course": Demo("RunCourse-v0", {}, "random",
                    "the full 2017 obstacle course (platforms, friction, obstacles) under random excitations",
                    seconds=5.0),
