@@ -70,7 +70,7 @@ import numpy as np
 
 from . import spec as S
 
-__all__ = ["fit_muscle", "thelen_static_force", "MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
+__all__ = ["with_obstacles", "fit_muscle", "thelen_static_force", "MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
            "thelen_active_fl", "thelen_passive_fl", "mujoco_fl", "mujoco_fp"]
 
 #: the built models that have a MuJoCo twin
@@ -418,8 +418,10 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
     ET.SubElement(world, "light", pos="0 -2 4", dir="0 0.4 -1", directional="true")
     solref, solimp = _v(CONTACT_SOLREF), _v(CONTACT_SOLIMP)
     # the ground half space (OpenSim: y < 0 of ground) is MuJoCo's plane z = 0
+    # friction 0: MuJoCo takes the larger of the two geoms' coefficients, so each foot contact has its own
+    # Hunt-Crossley force's static friction (the spheres carry it)
     ET.SubElement(world, "geom", name="platform", type="plane", size="0 0 1", material="grid",
-                  contype="0", conaffinity="1", group="0", solref=solref, solimp=solimp)
+                  contype="0", conaffinity="1", group="0", solref=solref, solimp=solimp, friction="0 0 0")
     frame = ET.SubElement(world, "frame", name="opensim_ground", quat=_v(_FRAME_QUAT))
 
     elements: dict[str, ET.Element] = {"ground": frame}
@@ -765,6 +767,30 @@ def _quat_mul(p, q):
     w2, x2, y2, z2 = q
     return (w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
             w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
+
+
+#: the obstacles' contact: frictionless (as the 2017 code set), on the same softness as the feet
+OBSTACLE_HIDDEN = (0.0, -0.1, 1e-4)
+
+
+def with_obstacles(xml: str, count: int) -> str:
+    """The twin's MJCF with ``count`` obstacle spheres ``{i}-contact`` fixed in the ground (RunEnv).
+
+    As the OpenSim edit (:mod:`osim.sim.edits.obstacles`), they touch only the foot contact spheres (the
+    only geoms with ``contype`` 1) and have no friction (``condim`` 1 with a priority over the feet);
+    hidden below the ground until placed (the engine moves and sizes them per episode).
+    """
+    if count == 0:
+        return xml
+    root = ET.fromstring(xml)
+    frame = root.find("./worldbody/frame[@name='opensim_ground']")
+    x, y, r = OBSTACLE_HIDDEN
+    for i in range(count):
+        ET.SubElement(frame, "geom", name=f"{i}-contact", type="sphere", size=_f(r), pos=_v((x, y, 0.0)),
+                      contype="0", conaffinity="1", condim="1", priority="1", friction="0 0 0", group="0",
+                      solref=_v(CONTACT_SOLREF), solimp=_v(CONTACT_SOLIMP), rgba="0.6 0.4 0.2 1")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
 
 
 @lru_cache(maxsize=None)

@@ -97,15 +97,21 @@ class MuJoCoPhysics(Physics):
         actuators: Sequence[str] | None = None,
     ) -> None:
         mujoco = _import_mujoco()
-        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf
+        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf, with_obstacles
 
         self.model_path = Path(model_path)
         name = self.model_path.stem
         if name not in MJCF_MODELS:
             raise ModelLoadError(f"engine='mujoco' runs the built models with a MuJoCo twin "
                                  f"({', '.join(MJCF_MODELS)}); {self.model_path.name} has none")
-        if edits:
-            raise ValueError(f"engine='mujoco' does not support scenario edits yet (asked: {', '.join(edits)})")
+        from osim.sim.edits import check_edits
+
+        edits = check_edits(edits or {})
+        unsupported = [e for e in edits if e not in MUJOCO_EDITS
+                       or (e == "platforms" and edits[e]["count"])]
+        if unsupported:
+            raise ValueError(f"engine='mujoco' does not support the scenario edits {', '.join(unsupported)} yet "
+                             f"(it has: obstacles, ground_friction, platforms with count 0, arm_target)")
         if tuple(model_variants):
             raise ValueError("the fast model variants are OpenSim models; engine='mujoco' has its own "
                              "integration (use the default physics preset)")
@@ -120,12 +126,14 @@ class MuJoCoPhysics(Physics):
         self.integrator_accuracy = float(integrator_accuracy)
         self.integration = integration
         self.model_variants = ()
-        self.edits = {}
+        self.edits = edits
         self.step_size = float(step_size)
         self.twin = mjcf(name)
         self._mj = mujoco
+        self._n_obstacles = int(edits.get("obstacles", {}).get("count", 0))
+        xml = with_obstacles(self.twin.xml, self._n_obstacles)
         try:
-            self.model = mujoco.MjModel.from_xml_string(self.twin.xml)
+            self.model = mujoco.MjModel.from_xml_string(xml)
         except ValueError as exc:
             raise ModelLoadError(f"MuJoCo could not compile the twin of {name}: {exc}") from exc
         self.data = mujoco.MjData(self.model)
@@ -134,6 +142,7 @@ class MuJoCoPhysics(Physics):
             raise ValueError(f"step_size {step_size} is not a multiple of MuJoCo's timestep {self.model.opt.timestep}")
         self._R = R_MJ_FROM_OS
         self._resolve(actuators, initial_excitation)
+        self._handles = self._make_handles()
         self.failed = False
         self.istep = 0
         self._strength = np.ones(self.n_muscles)
@@ -161,7 +170,7 @@ class MuJoCoPhysics(Physics):
         self.control_low = np.zeros(self.n_muscles)
         self.control_high = np.ones(self.n_muscles)
         self.actuator_state_names = ()
-        self.force_names = tw.force_names
+        self.force_names = tw.force_names + tuple(f"{i}-force" for i in range(self._n_obstacles))
         self.marker_names = ()
         self.initial_excitation = None if initial_excitation is None else float(initial_excitation)
         self._initial_controls = np.full(self.n_muscles, 0.0 if initial_excitation is None
@@ -199,17 +208,23 @@ class MuJoCoPhysics(Physics):
         self._height = self._lopt * np.sin([mu.pennation for mu in tw.muscles])
         self._nominal_force = np.array([mu.force for mu in tw.muscles])
         self.nominal_max_isometric_force = np.array([mu.max_isometric_force for mu in tw.muscles])
-        # contacts: per force, its sphere geoms and bodies
+        # contacts: per force, its sphere geoms and bodies, and the geom they touch (the ground or an obstacle)
         self._contact_geoms = {}
-        self._geom_force = {}
-        for fname, members in tw.contacts.items():
-            entries = []
-            for gname, body in members:
-                gid = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, gname)
-                entries.append((gid, body))
-                self._geom_force[gid] = fname
-            self._contact_geoms[fname] = entries
+        self._counter_geom = {}
         self._floor = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, "platform")
+        for fname, members in tw.contacts.items():
+            self._contact_geoms[fname] = [(mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, g), body) for g, body in members]
+            self._counter_geom[fname] = self._floor
+        spheres = {g: (mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, g), body)
+                   for members in tw.contacts.values() for g, body in members}
+        self._obstacle_geoms = []
+        for i in range(self._n_obstacles):
+            from osim.sim.edits.obstacles import FOOT_SPHERES
+
+            self._contact_geoms[f"{i}-force"] = [spheres[g] for g in FOOT_SPHERES]
+            gid = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, f"{i}-contact")
+            self._counter_geom[f"{i}-force"] = gid
+            self._obstacle_geoms.append(gid)
         self._ligaments = tw.ligaments
         self._ligament_index = {g.name: k for k, g in enumerate(tw.ligaments)}
         self._lig_q = np.array([self._qadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
@@ -317,8 +332,24 @@ class MuJoCoPhysics(Physics):
         self._strength = multipliers.copy()
         self._strength_pending = True
 
+    def _make_handles(self) -> dict[str, Any]:
+        handles: dict[str, Any] = {}
+        if "obstacles" in self.edits:
+            handles["obstacles"] = _Obstacles(self)
+        if "ground_friction" in self.edits:
+            handles["ground_friction"] = _GroundFriction(self)
+        if "platforms" in self.edits:
+            from osim.sim.edits import _NoPlatforms
+
+            handles["platforms"] = _NoPlatforms()
+        return handles
+
     def edit(self, name: str) -> Any:
-        raise KeyError(f"this model has no {name!r} edit (added at load: none; engine='mujoco' has no edits yet)")
+        try:
+            return self._handles[name]
+        except KeyError:
+            raise KeyError(f"this model has no {name!r} edit (added at load: "
+                           f"{', '.join(self._handles) or 'none'})") from None
 
     def close(self) -> None:
         self.data = None
@@ -493,14 +524,15 @@ class MuJoCoPhysics(Physics):
     def _contact_record(self, name: str) -> list[float]:
         mj, m, d = self._mj, self.model, self.data
         entries = self._contact_geoms[name]
+        counter = self._counter_geom[name]
         per_geom = {gid: (np.zeros(3), np.zeros(3)) for gid, _ in entries}  # force on the sphere, point
         f6 = np.zeros(6)
         for i in range(d.ncon):
             con = d.contact[i]
             g1, g2 = con.geom1, con.geom2
-            if g1 in per_geom and g2 == self._floor:
+            if g1 in per_geom and g2 == counter:
                 gid = g1
-            elif g2 in per_geom and g1 == self._floor:
+            elif g2 in per_geom and g1 == counter:
                 gid = g2
             else:
                 continue
@@ -586,8 +618,9 @@ class MuJoCoPhysics(Physics):
             muscles.append({"name": name, "points": points, "activation": float(d.act[self._act_ids[k]]),
                             "side": "l" if name.endswith("_l") else "r"})
         contacts = []
-        for fname, entries in self._contact_geoms.items():
-            for gid, _ in entries:
+        geoms = [gid for fname in self.twin.contacts for gid, _ in self._contact_geoms[fname]]
+        for gid in geoms + self._obstacle_geoms:
+            if True:
                 contacts.append({"name": self._mj.mj_id2name(m, self._mj.mjtObj.mjOBJ_GEOM, gid),
                                  "center": tuple(float(x) for x in self._os(d.geom_xpos[gid])),
                                  "radius": float(m.geom_size[gid, 0])})
@@ -602,3 +635,57 @@ class MuJoCoPhysics(Physics):
 
 #: MuJoCo steps per 10 ms env step
 SUBSTEPS = 10
+
+#: the scenario edits (:mod:`osim.sim.edits`) the MuJoCo engine implements (platforms: only 0 slots)
+MUJOCO_EDITS = ("obstacles", "ground_friction", "platforms")
+
+
+class _Obstacles:
+    """``place([(x, y, r), ...])``: the obstacle spheres of RunEnv, moved and sized in the compiled model."""
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        self.physics = physics
+        self.count = physics._n_obstacles
+
+    def place(self, obstacles: Sequence[Sequence[float]]) -> None:
+        from osim.models.mjcf import OBSTACLE_HIDDEN
+
+        obstacles = [tuple(float(v) for v in o) for o in obstacles]
+        if len(obstacles) > self.count:
+            raise ValueError(f"{len(obstacles)} obstacles given, but the env was built for at most {self.count}")
+        p = self.physics
+        m = p.model
+        for i, gid in enumerate(p._obstacle_geoms):
+            x, y, r = obstacles[i] if i < len(obstacles) else OBSTACLE_HIDDEN
+            m.geom_pos[gid] = p._R @ np.array([x, y, 0.0])
+            m.geom_size[gid, 0] = r
+            m.geom_rbound[gid] = r
+            m.geom_aabb[gid] = (0.0, 0.0, 0.0, r, r, r)
+        p._desc_cache = None
+
+
+class _GroundFriction:
+    """``set((static, dynamic, viscous) or None)``, ``nominal``: the foot-ground friction.
+
+    MuJoCo's contact has one (Coulomb) coefficient: the static one is used; dynamic and viscous
+    friction are not modelled (docs/mujoco.md).
+    """
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        from osim.models import spec as S
+        from osim.models import model_spec
+        from osim.sim.edits.terrain import GROUND_FORCES
+
+        self.physics = physics
+        forces = {f.name: f for f in model_spec(physics.model_path.stem).forces if isinstance(f, S.HuntCrossley)}
+        names = [n for n in GROUND_FORCES if n in forces]
+        f = forces[names[0]]
+        self.nominal = (float(f.static_friction), float(f.dynamic_friction), float(f.viscous_friction))
+        m, mj = physics.model, physics._mj
+        self._geoms = [gid for n in names for gid, _ in physics._contact_geoms[n]]
+        self._current = self.nominal
+
+    def set(self, friction: Sequence[float] | None) -> None:
+        friction = self.nominal if friction is None else tuple(float(v) for v in friction)
+        self.physics.model.geom_friction[self._geoms, 0] = friction[0]
+        self._current = friction
