@@ -36,6 +36,7 @@ import numpy as np
 from osim.sim.errors import ModelLoadError, SimulationError
 from osim.sim.physics import Physics
 from osim.sim.settings import Integration
+from osim.models import model_spec as model_spec_of
 
 __all__ = ["MuJoCoPhysics", "SUBSTEPS", "mujoco_available"]
 
@@ -97,7 +98,7 @@ class MuJoCoPhysics(Physics):
         actuators: Sequence[str] | None = None,
     ) -> None:
         mujoco = _import_mujoco()
-        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf, with_obstacles
+        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf, with_obstacles, with_target
 
         self.model_path = Path(model_path)
         name = self.model_path.stem
@@ -131,7 +132,10 @@ class MuJoCoPhysics(Physics):
         self.twin = mjcf(name)
         self._mj = mujoco
         self._n_obstacles = int(edits.get("obstacles", {}).get("count", 0))
+        self._has_target = "arm_target" in edits
         xml = with_obstacles(self.twin.xml, self._n_obstacles)
+        if self._has_target:
+            xml = with_target(xml)
         try:
             self.model = mujoco.MjModel.from_xml_string(xml)
         except ValueError as exc:
@@ -152,10 +156,19 @@ class MuJoCoPhysics(Physics):
     # ------------------------------------------------------------ names
     def _resolve(self, actuators, initial_excitation) -> None:
         mj, m, tw = self._mj, self.model, self.twin
-        self.coordinate_names = tuple(tw.coordinate_joint)
+        cjoint, cdefault = dict(tw.coordinate_joint), dict(tw.coordinate_default)
         self.body_names = tw.body_names
-        self.joint_names = tuple(tw.joint_coordinates)
         self.joint_coordinates = dict(tw.joint_coordinates)
+        if self._has_target:  # OpenSim adds the target's joint, coordinates and body last
+            from osim.sim.edits.target import TARGET_BODY, TARGET_COORDINATES, TARGET_JOINT
+
+            for c in TARGET_COORDINATES:
+                cjoint[c], cdefault[c] = None, 0.0
+            self.joint_coordinates[TARGET_JOINT] = TARGET_COORDINATES
+            self.body_names = self.body_names + (TARGET_BODY,)
+        self._cdefault = cdefault
+        self.coordinate_names = tuple(cjoint)
+        self.joint_names = tuple(self.joint_coordinates)
         self.muscle_names = tuple(mu.name for mu in tw.muscles)
         self.n_muscles = len(self.muscle_names)
         if actuators is not None:
@@ -171,14 +184,15 @@ class MuJoCoPhysics(Physics):
         self.control_high = np.ones(self.n_muscles)
         self.actuator_state_names = ()
         self.force_names = tw.force_names + tuple(f"{i}-force" for i in range(self._n_obstacles))
-        self.marker_names = ()
+        self.marker_names = tuple(mk.name for mk in model_spec_of(self.model_path.stem).markers)
+        self._marker_site = {n: mj.mj_name2id(m, mj.mjtObj.mjOBJ_SITE, f"marker-{n}") for n in self.marker_names}
         self.initial_excitation = None if initial_excitation is None else float(initial_excitation)
         self._initial_controls = np.full(self.n_muscles, 0.0 if initial_excitation is None
                                          else float(initial_excitation))
         # coordinates -> qpos / dof addresses (-1: locked, a constant)
         qadr, dadr = [], []
         for c in self.coordinate_names:
-            j = tw.coordinate_joint[c]
+            j = cjoint[c]
             if j is None:
                 qadr.append(-1)
                 dadr.append(-1)
@@ -189,7 +203,7 @@ class MuJoCoPhysics(Physics):
         self._qadr = np.array(qadr)
         self._dadr = np.array(dadr)
         self._free = self._qadr >= 0
-        self._fixed_q = np.array([0.0 if a >= 0 else tw.coordinate_default[c]
+        self._fixed_q = np.array([0.0 if a >= 0 else cdefault[c]
                                   for c, a in zip(self.coordinate_names, qadr)])
         self._coord_index = {c: k for k, c in enumerate(self.coordinate_names)}
         self._couplings = []
@@ -251,7 +265,9 @@ class MuJoCoPhysics(Physics):
             m.actuator_biasprm[self._act_ids, 2] = force
             self._strength_pending = False
         mj.mj_resetData(m, d)
-        q = np.array([self.twin.coordinate_default[c] for c in self.coordinate_names])
+        if self._has_target:
+            self._handles["arm_target"].place(0.0, 0.0, forward=False)  # the default state's target
+        q = np.array([self._cdefault[c] for c in self.coordinate_names])
         u = np.zeros(len(q))
         for name, value in (coordinates or {}).items():
             q[self._index(name)] = float(value)
@@ -338,6 +354,8 @@ class MuJoCoPhysics(Physics):
             handles["obstacles"] = _Obstacles(self)
         if "ground_friction" in self.edits:
             handles["ground_friction"] = _GroundFriction(self)
+        if self._has_target:
+            handles["arm_target"] = _Target(self)
         if "platforms" in self.edits:
             from osim.sim.edits import _NoPlatforms
 
@@ -489,6 +507,10 @@ class MuJoCoPhysics(Physics):
         if name in self._ligament_index:
             k = self._ligament_index[name]
             return [float(self._ligament_torques()[k]), self._ligament_energy(k)]
+        if name in self.twin.springs:
+            coordinate, stiffness, rest, viscosity = self.twin.springs[name]
+            k = self._coord_index[coordinate]
+            return [float(-stiffness * (self.q()[k] - rest) - viscosity * self.u()[k])]
         if name in self.muscle_names:
             k = self.muscle_names.index(name)
             return [float(-self.data.actuator_force[self._act_ids[k]])]
@@ -564,8 +586,24 @@ class MuJoCoPhysics(Physics):
             record += r
         return [float(x) for x in record]
 
+    def _marker(self, name: str) -> int:
+        try:
+            return self._marker_site[name]
+        except KeyError:
+            raise KeyError(f"unknown marker {name!r}; the model has "
+                           f"{', '.join(self.marker_names) or 'none'}") from None
+
     def marker_position(self, name: str) -> np.ndarray:
-        raise KeyError(f"unknown marker {name!r}; the model has none")
+        return self._os(self.data.site_xpos[self._marker(name)])
+
+    def _marker_kinematics(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mj, sid = self._mj, self._marker(name)
+        vel, acc = np.zeros(6), np.zeros(6)
+        mj.mj_objectVelocity(self.model, self.data, mj.mjtObj.mjOBJ_SITE, sid, vel, 0)
+        self._ensure_acc()
+        mj.mj_objectAcceleration(self.model, self.data, mj.mjtObj.mjOBJ_SITE, sid, acc, 0)
+        acc[3:] += self.model.opt.gravity
+        return self.marker_position(name), self._os(vel[3:]), self._os(acc[3:])
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:
@@ -596,6 +634,10 @@ class MuJoCoPhysics(Physics):
             for k, name in enumerate(self.muscle_names)
         }
         desc["markers"] = {}
+        for name in self.marker_names:
+            pos, vel, acc = self._marker_kinematics(name)
+            desc["markers"][name] = {"pos": [float(x) for x in pos], "vel": [float(x) for x in vel],
+                                     "acc": [float(x) for x in acc]}
         desc["misc"] = {
             "mass_center_pos": [float(x) for x in self.mass_center_position()],
             "mass_center_vel": [float(x) for x in self.mass_center_velocity()],
@@ -637,7 +679,28 @@ class MuJoCoPhysics(Physics):
 SUBSTEPS = 10
 
 #: the scenario edits (:mod:`osim.sim.edits`) the MuJoCo engine implements (platforms: only 0 slots)
-MUJOCO_EDITS = ("obstacles", "ground_friction", "platforms")
+MUJOCO_EDITS = ("obstacles", "ground_friction", "platforms", "arm_target")
+
+
+class _Target:
+    """``place(x, y)``: Arm2DEnv's target body, fixed in the ground (its coordinates tx, ty report where)."""
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        from osim.sim.edits.target import TARGET_BODY, TARGET_OFFSET_Z
+
+        self.physics = physics
+        self._bid = physics._body_id[TARGET_BODY]
+        self._cols = (physics._coord_index["tx"], physics._coord_index["ty"])
+        self._z = TARGET_OFFSET_Z
+
+    def place(self, x: float, y: float, forward: bool = True) -> None:
+        p = self.physics
+        p.model.body_pos[self._bid] = p._R @ np.array([float(x), float(y), self._z])
+        p._fixed_q[self._cols[0]], p._fixed_q[self._cols[1]] = float(x), float(y)
+        if forward:
+            p._mj.mj_forward(p.model, p.data)
+            p._acc_ready = False
+            p._desc_cache = None
 
 
 class _Obstacles:
