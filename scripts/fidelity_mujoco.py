@@ -93,8 +93,10 @@ def passive_drop(name: str, steps: int = 50):
         p.reset(coordinates={"pelvis_ty": 0.94} if name.startswith("gait14dof") else None)
         p.set_excitations(np.full(p.n_actuators, 0.05))
 
+        feet = [f for f in ("foot_r", "pros_foot_r", "foot_l") if f in p.force_names]
+
         def vertical():
-            return -(p.force_record("foot_r")[1] + p.force_record("foot_l")[1])
+            return -sum(p.force_record(f)[1] for f in feet)
 
         heights, peak = [p.body_position("pelvis")[1]], vertical()
         for _ in range(steps):
@@ -107,7 +109,8 @@ def passive_drop(name: str, steps: int = 50):
 
 
 def golden_replay(golden: Path, steps: int = 50):
-    from osim.env import L2M2019Env, L2RunEnv
+    from osim.env import L2M2019Env, L2RunEnv, ProstheticsEnv
+    from osim.env.arm import Arm2DEnv
 
     z = np.load(golden)
     meta = json.loads(str(z["meta"]))
@@ -122,6 +125,14 @@ def golden_replay(golden: Path, steps: int = 50):
                              obs_as_dict=False)
             env.reset(seed=meta["reset"]["seed"])
             locked = env._locked
+        elif meta["env"] == "ProstheticsEnv":
+            env = ProstheticsEnv(engine=engine, **meta["ctor"])
+            env.reset(seed=meta["reset"]["seed"])
+            locked = {"lumbar_extension", "hip_rotation_r", "hip_rotation_l"}
+        elif meta["env"] == "Arm2DEnv":
+            env = Arm2DEnv(engine=engine, obs_as_dict=False)
+            env.reset(scenario={"target": [float(v) for v in z["obs"][0, 0:2]]})
+            locked = {"rz", "tx", "ty"}
         else:
             env = L2RunEnv(engine=engine)
             env.reset()
@@ -133,19 +144,22 @@ def golden_replay(golden: Path, steps: int = 50):
             env.step(a)
             q = env.sim.q()
             qs.append([q[names.index(c)] for c in free])
-            pelvis.append(env.sim.body_position("pelvis"))
+            pelvis.append(env.sim.body_position("pelvis" if "pelvis" in env.sim.body_names
+                                                else "r_ulna_radius_hand"))
         out[engine] = (np.array(qs), np.array(pelvis))
         coords = free
         env.close()
     # the recording: joint_pos per joint, in the same coordinate order
     joint_of = {}
     sp = model_spec({"3D": "gait14dof22musc", "2D": "gait14dof22musc_planar"}[meta["model"]] if l2m
-                    else "gait9dof18musc")
+                    else {"ProstheticsEnv": "gait14dof22musc_pros", "Arm2DEnv": "arm2dof6musc"}.get(meta["env"],
+                                                                                                   "gait9dof18musc"))
     for j in sp.joints:
         for i, c in enumerate(j.coordinates):
             joint_of[c.name] = (j.name, i)
     rec = np.stack([z[f"{prefix}joint_pos/{joint_of[c][0]}"][:steps, joint_of[c][1]] for c in coords], 1)
-    rec_pelvis = z[f"{prefix}body_pos/pelvis"][:steps]
+    root = "pelvis" if f"{prefix}body_pos/pelvis" in z.files else "r_ulna_radius_hand"
+    rec_pelvis = z[f"{prefix}body_pos/{root}"][:steps]
     angles = [k for k, c in enumerate(coords) if not c.endswith(("_tx", "_ty", "_tz"))]
     result = {}
     for engine, (qs, pelvis) in out.items():
@@ -201,7 +215,7 @@ def main() -> None:
     print("| model | engine | pelvis height at 0 s (m) | at 0.25 s | at 0.5 s | peak vertical GRF (N) "
           "| pelvis RMS difference (mm) |")
     print("|---|---|---|---|---|---|---|")
-    for name in (args.model, "gait9dof18musc"):
+    for name in (args.model, "gait9dof18musc", "gait14dof22musc_pros", "gait14dof22musc_planar_pros"):
         drop = passive_drop(name)
         err = drop["mujoco"]["pelvis_height"] - drop["opensim"]["pelvis_height"]
         for engine, d in drop.items():
@@ -218,7 +232,8 @@ def main() -> None:
         print("| file | engine | joint-angle RMS vs recording (deg) | pelvis drift at 0.5 s (m) | worst coordinate |")
         print("|---|---|---|---|---|")
         for f in ("L2M2019Env_3D_d2_s11.npz", "L2M2019Env_3D_d2_s12.npz", "L2M2019Env_2D_d2_s11.npz",
-                  "L2RunEnv_random_s12.npz"):
+                  "L2RunEnv_random_s12.npz", "ProstheticsEnv_d0_s11.npz", "ProstheticsEnv_d1_s12.npz",
+                  "Arm2DEnv_s11.npz", "Arm2DEnv_s12.npz"):
             if not (golden_dir / f).is_file():
                 continue
             res = golden_replay(golden_dir / f)

@@ -630,7 +630,7 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None, radii: dict[str, float]
     equality_el = ET.SubElement(root, "equality")
     actuator_el = ET.SubElement(root, "actuator")
     muscles: list[MuscleMap] = []
-    rest = _rest_frames(model_spec)
+    rest_frames = _rest_frames(model_spec)
     for m in model_spec.muscles:
         sites, dropped = [], []
         for p in m.path:
@@ -659,7 +659,7 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None, radii: dict[str, float]
                 ET.SubElement(mover, "site", name=site, pos="0 0 0")
             sites.append(site)
         spatial = ET.SubElement(tendon_el, "spatial", name=m.name)
-        segment_wrap, skipped = _assign_wraps(m, wraps, rest)
+        segment_wrap, skipped = _assign_wraps(m, wraps, rest_frames) if m.wraps else ({}, [])
         for k, site in enumerate(sites):
             ET.SubElement(spatial, "site", site=site)
             if k in segment_wrap:
