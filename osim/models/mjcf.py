@@ -208,6 +208,8 @@ class MjcfModel:
     #: SpringGeneralizedForce -> (coordinate, stiffness N m/rad, rest angle rad, viscosity N m s/rad): MuJoCo's
     #: joint stiffness/springref/damping, the same law
     springs: dict[str, tuple[str, float, float, float]] = field(default_factory=dict)
+    #: CoordinateLimitForces of locked coordinates (no joint in the twin; the engine reports their constant force)
+    locked_ligaments: tuple[LigamentMap, ...] = ()
     #: what is approximated, one line each (docs, info)
     notes: list[str] = field(default_factory=list)
 
@@ -696,12 +698,16 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None, radii: dict[str, float]
 
     # ------------------------------------------------------------ ligaments
     ligaments = []
+    locked_ligaments: list[LigamentMap] = []
     springs: dict[str, tuple[str, float, float, float]] = {}
     for f in model_spec.forces:
         if isinstance(f, S.CoordinateLimit):
-            if coordinate_joint.get(f.coordinate) is None:
-                continue  # a locked coordinate: the limit never acts
             deg = math.pi / 180
+            if coordinate_joint.get(f.coordinate) is None:  # a locked coordinate: a constant force
+                locked_ligaments.append(LigamentMap(f.name, f.coordinate, f.upper_stiffness / deg,
+                                                    f.upper_limit * deg, f.lower_stiffness / deg,
+                                                    f.lower_limit * deg, f.damping / deg, f.transition * deg))
+                continue
             ligaments.append(LigamentMap(f.name, f.coordinate, f.upper_stiffness / deg, f.upper_limit * deg,
                                          f.lower_stiffness / deg, f.lower_limit * deg, f.damping / deg,
                                          f.transition * deg))
@@ -736,7 +742,7 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None, radii: dict[str, float]
         joint_coordinates=joint_coordinates, joint_bodies=joint_bodies,
         body_names=tuple(b.name for b in model_spec.bodies), muscles=tuple(muscles), couplings=tuple(couplings),
         contacts=contacts, ligaments=tuple(ligaments), force_names=tuple(f.name for f in model_spec.forces),
-        springs=springs,
+        springs=springs, locked_ligaments=tuple(locked_ligaments),
         notes=notes,
     )
 

@@ -240,6 +240,7 @@ class MuJoCoPhysics(Physics):
             self._counter_geom[f"{i}-force"] = gid
             self._obstacle_geoms.append(gid)
         self._ligaments = tw.ligaments
+        self._locked_ligaments = {g.name: g for g in tw.locked_ligaments}
         self._ligament_index = {g.name: k for k, g in enumerate(tw.ligaments)}
         self._lig_q = np.array([self._qadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
         self._lig_d = np.array([self._dadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
@@ -507,6 +508,14 @@ class MuJoCoPhysics(Physics):
         if name in self._ligament_index:
             k = self._ligament_index[name]
             return [float(self._ligament_torques()[k]), self._ligament_energy(k)]
+        if name in self._locked_ligaments:
+            from osim.models.mjcf import ligament_torque
+
+            g = self._locked_ligaments[name]
+            q = float(self._fixed_q[self._coord_index[g.coordinate]])
+            if g.lower_limit <= q <= g.upper_limit:
+                return [0.0, 0.0]
+            return [float(ligament_torque(g, q, 0.0)), float("nan")]
         if name in self.twin.springs:
             coordinate, stiffness, rest, viscosity = self.twin.springs[name]
             k = self._coord_index[coordinate]
