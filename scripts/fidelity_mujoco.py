@@ -195,13 +195,61 @@ def speed(steps: int = 2000, rounds: int = 2):
     return best
 
 
+#: the envs of the speed table: (label, class path, constructor keywords)
+SPEED_ENVS = (
+    ("L2M2019Env 3D", "osim.env:L2M2019Env", {"difficulty": 2, "obs_as_dict": False}),
+    ("L2RunEnv", "osim.env:L2RunEnv", {}),
+    ("RunEnv d2", "osim.env:RunEnv", {"difficulty": 2}),
+    ("WalkEnv", "osim.env:WalkEnv", {}),
+    ("ProstheticsEnv 3D", "osim.env:ProstheticsEnv", {"difficulty": 0}),
+    ("Arm2DEnv", "osim.env.arm:Arm2DEnv", {"obs_as_dict": False}),
+)
+
+
+def speed_table(steps: int = 1000, rounds: int = 2, hold: int = 5):
+    """Steps/s of each env on both engines: random actions, each held ``hold`` steps, episodes restarted
+    when they end; the engines interleaved per round, the best round kept (OpenSim runs a tenth of
+    the steps)."""
+    import importlib
+
+    rows = []
+    for label, path, kwargs in SPEED_ENVS:
+        module, name = path.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        envs = {e: cls(engine=e, **kwargs) for e in ("opensim", "mujoco")}
+        n_act = envs["mujoco"].action_space.shape[0]
+        actions = np.repeat(np.random.default_rng(0).uniform(0, 1, (steps // hold + 1, n_act)), hold, axis=0)
+        best = {e: 0.0 for e in envs}
+        for _ in range(rounds):
+            for e, env in envs.items():
+                n = steps if e == "mujoco" else max(steps // 10, 20)
+                env.reset(seed=0)
+                t0 = time.perf_counter()
+                for a in actions[:n]:
+                    done = env.step(a)[2]
+                    if done:
+                        env.reset()
+                best[e] = max(best[e], n / (time.perf_counter() - t0))
+        for env in envs.values():
+            env.close()
+        rows.append((label, best["opensim"], best["mujoco"]))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gait14dof22musc")
     parser.add_argument("--golden", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"
                                                 / "golden"))
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--speed-envs", action="store_true", help="only the speed table of every env with a twin")
     args = parser.parse_args()
+    if args.speed_envs:
+        print("| env | OpenSim faithful (steps/s) | MuJoCo (steps/s) | ratio |")
+        print("|---|---|---|---|")
+        for label, o, m in speed_table():
+            print(f"| {label} | {o:.0f} | {m:.0f} | {m / o:.0f}x |")
+        return
 
     print(f"## Muscle paths ({args.model}; right leg; other coordinates at their defaults)\n")
     print("| muscle | coordinate | length RMS (mm) | length max (mm) | length max (%) | moment arm RMS (mm) "
