@@ -1,7 +1,7 @@
-"""MuJoCo twins of the gait models: MJCF generated from the same parameter tables as the ``.osim`` files.
+"""MuJoCo twins of the challenge models: MJCF generated from the same parameter tables as the ``.osim`` files.
 
-:func:`build_mjcf` turns a :class:`~osim.models.spec.ModelSpec` (``gait14dof22musc``,
-its planar variant, ``gait9dof18musc``) into an MJCF document and a
+:func:`build_mjcf` turns a :class:`~osim.models.spec.ModelSpec` (the models of
+:data:`MJCF_MODELS`) into an MJCF document and a
 :class:`MjcfModel` that records how every OpenSim part maps onto a MuJoCo
 part. Nothing is hand-edited: change a table and both engines change.
 
@@ -31,7 +31,7 @@ What maps how (docs/mujoco.md has the measured errors):
   has no conditional sites). A MovingPathPoint (the quadriceps insertions)
   sits on a light "mover" body on the tibia whose two slide joints follow
   the point's x/y splines through equality constraints (z is constant in
-  the tables). The tables have no wrapping surfaces.
+  the tables).
 * muscle parameters: by default (:func:`fit_muscle`) L0, the rigid tendon
   length, the peak force and lmin/lmax/fpmax are fitted by least squares to
   the static force of OpenSim's compliant-tendon Thelen muscle
@@ -55,8 +55,18 @@ What maps how (docs/mujoco.md has the measured errors):
   :data:`CONTACT_SOLIMP` (fitted to the Hunt-Crossley contact by the
   standing height, docs/mujoco.md).
 
-Not supported yet: the prosthesis models, wrap objects, child offset
-frames, other joint kinds (raise :class:`NotImplementedError`).
+* the prosthesis's SpringGeneralizedForce: MuJoCo's joint stiffness,
+  springref and damping (the same linear law);
+* wrap objects: a WrapCylinder is a MuJoCo wrapping cylinder, a
+  WrapEllipsoid a wrapping sphere of its best-fitting semi-axis
+  (:func:`_fit_wrap_radii`), in the path segment the wrap acts on; quadrants
+  are not modelled (:func:`_wrap_geoms`);
+* markers: sites ``marker-<name>`` on their bodies;
+* scenario edits: :func:`with_obstacles` (RunEnv) and :func:`with_target`
+  (Arm2DEnv) add their geoms/bodies to a twin's MJCF.
+
+Not supported yet: child offset frames, other joint kinds (raise
+:class:`NotImplementedError`).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The MuJoCo engine: the MuJoCo twin of a built gait model behind the Physics face.
+"""The MuJoCo engine: the MuJoCo twin of a built model behind the Physics face.
 
 The model is generated from the same parameter tables as the ``.osim`` file
 (:mod:`osim.models.mjcf`); the names of coordinates, bodies, joints,
@@ -20,8 +20,12 @@ Failure: a non-finite state, or MuJoCo's own warnings of a bad state (it
 would silently reset the data), raise :class:`~osim.sim.errors.SimulationError`
 and set :attr:`failed` until the next reset, as the OpenSim engine does.
 
-Not supported (a clear error): models without a MuJoCo twin, scenario edits,
-the fast model variants and OpenSim integration settings, actuator subsets
+Scenario edits: ``obstacles`` (RunEnv's spheres, moved per episode in the
+compiled model), ``ground_friction``, ``arm_target`` (Arm2DEnv's target body)
+and ``platforms`` without slots, with the OpenSim edits' handle methods.
+
+Not supported (a clear error): models without a MuJoCo twin, platforms, the
+fast model variants and OpenSim integration settings, actuator subsets
 other than every muscle, the visualizer.
 """
 from __future__ import annotations
