@@ -236,6 +236,37 @@ def speed_table(steps: int = 1000, rounds: int = 2, hold: int = 5):
     return rows
 
 
+def thread_table(num_envs: int = 4, steps: int = 300, rounds: int = 3, env_id: str = "osim/L2M2019-v0"):
+    """Env steps/s of ``num_envs`` MuJoCo envs in one process: gymnasium's SyncVectorEnv against
+    :class:`~osim.training.vector.ThreadedVectorEnv` with 1, 2 and 4 threads (interleaved rounds, best)."""
+    import gymnasium as gym
+
+    import osim  # noqa: F401
+    from osim.training.vector import ThreadedVectorEnv
+
+    def make():
+        return gym.make(env_id, engine="mujoco")
+
+    variants = {"SyncVectorEnv": lambda: gym.vector.SyncVectorEnv([make] * num_envs)}
+    for t in (1, 2, 4):
+        variants[f"ThreadedVectorEnv, {t} thread{'s' if t > 1 else ''}"] = (
+            lambda t=t: ThreadedVectorEnv([make] * num_envs, threads=t))
+    envs = {k: f() for k, f in variants.items()}
+    n_act = envs["SyncVectorEnv"].single_action_space.shape[0]
+    actions = np.random.default_rng(0).uniform(0, 1, (steps, num_envs, n_act)).astype(np.float32)
+    best = {k: 0.0 for k in envs}
+    for _ in range(rounds):
+        for k, venv in envs.items():
+            venv.reset(seed=list(range(num_envs)))
+            t0 = time.perf_counter()
+            for a in actions:
+                venv.step(a)
+            best[k] = max(best[k], steps * num_envs / (time.perf_counter() - t0))
+    for venv in envs.values():
+        venv.close()
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gait14dof22musc")
@@ -243,7 +274,14 @@ def main() -> None:
                                                 / "golden"))
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--speed-envs", action="store_true", help="only the speed table of every env with a twin")
+    parser.add_argument("--threads", action="store_true", help="only the vector-env throughput against threads")
     args = parser.parse_args()
+    if args.threads:
+        print("| vector env (4 x L2M2019Env 3D, engine='mujoco') | env steps/s |")
+        print("|---|---|")
+        for k, v in thread_table().items():
+            print(f"| {k} | {v:.0f} |")
+        return
     if args.speed_envs:
         print("| env | OpenSim faithful (steps/s) | MuJoCo (steps/s) | ratio |")
         print("|---|---|---|---|")
