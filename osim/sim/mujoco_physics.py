@@ -236,9 +236,9 @@ class MuJoCoPhysics(Physics):
         spheres = {g: (mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, g), body)
                    for members in tw.contacts.values() for g, body in members}
         self._obstacle_geoms = []
-        for i in range(self._n_obstacles):
-            from osim.sim.edits.obstacles import FOOT_SPHERES
+        from osim.sim.edits.obstacles import FOOT_SPHERES
 
+        for i in range(self._n_obstacles):
             self._contact_geoms[f"{i}-force"] = [spheres[g] for g in FOOT_SPHERES]
             gid = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, f"{i}-contact")
             self._counter_geom[f"{i}-force"] = gid
@@ -258,6 +258,7 @@ class MuJoCoPhysics(Physics):
         self._lig_damp = np.array([g.damping for g in _lig])
         self._total_mass = float(np.sum(m.body_mass))
         self._bones = [(p, c) for p, c in tw.joint_bodies.values() if p in self._body_id and c in self._body_id]
+        self._wrap_site = int(mj.mjtWrap.mjWRAP_SITE)
         self._warn_kinds = (mj.mjtWarning.mjWARN_BADQACC, mj.mjtWarning.mjWARN_BADQPOS, mj.mjtWarning.mjWARN_BADQVEL)
 
     # ------------------------------------------------------------ lifecycle
@@ -519,7 +520,8 @@ class MuJoCoPhysics(Physics):
             q = float(self._fixed_q[self._coord_index[g.coordinate]])
             if g.lower_limit <= q <= g.upper_limit:
                 return [0.0, 0.0]
-            return [float(ligament_torque(g, q, 0.0)), float("nan")]
+            edge, k = (g.upper_limit, g.upper_stiffness) if q > g.upper_limit else (g.lower_limit, g.lower_stiffness)
+            return [float(ligament_torque(g, q, 0.0)), _spring_energy(q, edge, k, g.transition)]
         if name in self.twin.springs:
             coordinate, stiffness, rest, viscosity = self.twin.springs[name]
             k = self._coord_index[coordinate]
@@ -551,10 +553,7 @@ class MuJoCoPhysics(Physics):
         if lo <= q <= up:
             return 0.0
         edge, stiffness = (up, self._lig_kup[k]) if q > up else (lo, self._lig_klo[k])
-        x = np.linspace(0.0, abs(q - edge), 65)
-        t = np.clip(x / tr, 0.0, 1.0)
-        torque = stiffness * t * t * t * (10 + t * (6 * t - 15)) * x
-        return float(np.sum((torque[1:] + torque[:-1]) * np.diff(x)) / 2)
+        return _spring_energy(q, edge, stiffness, tr)
 
     def _contact_record(self, name: str) -> list[float]:
         mj, m, d = self._mj, self.model, self.data
@@ -668,6 +667,8 @@ class MuJoCoPhysics(Physics):
             adr, num = m.tendon_adr[tid], m.tendon_num[tid]
             points = []
             for w in range(adr, adr + num):
+                if m.wrap_type[w] != self._wrap_site:
+                    continue  # a wrapping surface, not a path point
                 sid = m.wrap_objid[w]
                 points.append(tuple(float(x) for x in self._os(d.site_xpos[sid])))
             muscles.append({"name": name, "points": points, "activation": float(d.act[self._act_ids[k]]),
@@ -675,10 +676,9 @@ class MuJoCoPhysics(Physics):
         contacts = []
         geoms = [gid for fname in self.twin.contacts for gid, _ in self._contact_geoms[fname]]
         for gid in geoms + self._obstacle_geoms:
-            if True:
-                contacts.append({"name": self._mj.mj_id2name(m, self._mj.mjtObj.mjOBJ_GEOM, gid),
-                                 "center": tuple(float(x) for x in self._os(d.geom_xpos[gid])),
-                                 "radius": float(m.geom_size[gid, 0])})
+            contacts.append({"name": self._mj.mj_id2name(m, self._mj.mjtObj.mjOBJ_GEOM, gid),
+                             "center": tuple(float(x) for x in self._os(d.geom_xpos[gid])),
+                             "radius": float(m.geom_size[gid, 0])})
         return {
             "segments": [(pos[a], pos[b]) for a, b in self._bones],
             "muscles": muscles,
@@ -690,6 +690,15 @@ class MuJoCoPhysics(Physics):
 
 #: MuJoCo steps per 10 ms env step
 SUBSTEPS = 10
+
+
+def _spring_energy(q: float, edge: float, stiffness: float, transition: float) -> float:
+    """A CoordinateLimitForce spring's potential energy at q beyond its limit ``edge``: its torque (without
+    damping) integrated from the limit."""
+    x = np.linspace(0.0, abs(q - edge), 65)
+    t = np.clip(x / transition, 0.0, 1.0)
+    torque = stiffness * t * t * t * (10 + t * (6 * t - 15)) * x
+    return float(np.sum((torque[1:] + torque[:-1]) * np.diff(x)) / 2)
 
 #: the scenario edits (:mod:`osim.sim.edits`) the MuJoCo engine implements (platforms: only 0 slots)
 MUJOCO_EDITS = ("obstacles", "ground_friction", "platforms", "arm_target")
@@ -757,7 +766,6 @@ class _GroundFriction:
         names = [n for n in GROUND_FORCES if n in forces]
         f = forces[names[0]]
         self.nominal = (float(f.static_friction), float(f.dynamic_friction), float(f.viscous_friction))
-        m, mj = physics.model, physics._mj
         self._geoms = [gid for n in names for gid, _ in physics._contact_geoms[n]]
         self._current = self.nominal
 
