@@ -141,6 +141,41 @@ _controller_option = click.option(
          "by scripts/train.py.")
 
 
+def _demo_help() -> str:
+    from osim.tools.demo import DEMOS
+
+    return "\n".join(f"  {name:<8} {demo.summary} ({demo.seconds:g} s)" for name, demo in DEMOS.items())
+
+
+@main.command("demo", epilog="\b\nDemos:\n" + _demo_help())
+@click.argument("name", default="walk2d", metavar="[NAME]")
+@click.option("--seconds", type=click.FloatRange(min=0.01), default=None,
+              help="Length of the episode in simulated seconds (default: the demo's own, 10 s for the walks).")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where the video and the pictures are written.")
+@click.option("--video", "video_format", type=click.Choice(["mp4", "gif", "none"]), default="mp4",
+              show_default=True, help="Video format, or none.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def demo(name: str, seconds: float | None, out_dir: str, video_format: str, progress: bool) -> None:
+    """Run a demo: a controller drives an env; writes a video and pictures, prints a summary.
+
+    The default, walk2d, is the 2019 reflex controller walking the planar
+    L2M2019 model for 10 s on the faithful OpenSim physics. Files written in
+    --out-dir: demo_NAME.mp4 (or .gif), demo_NAME.png (a strip of frames),
+    demo_NAME_plot.png (joint angles, activations, ground forces, reward).
+    """
+    from osim.tools.demo import DEMOS, run_demo
+
+    if name not in DEMOS:
+        raise click.BadParameter(f"unknown demo {name!r}; the demos are: {', '.join(DEMOS)}", param_hint="NAME")
+    try:
+        run_demo(name, out_dir, seconds=seconds, video=None if video_format == "none" else video_format,
+                 progress=progress, echo=click.echo)
+    except ImportError as exc:
+        raise click.ClickException(f"{exc}: mp4 videos need imageio (pip install \"osim-rl[video]\"), "
+                                   "or use --video gif") from None
+
+
 @main.command("run")
 @click.argument("env_name", metavar="ENV|MODEL.osim")
 @_controller_option
@@ -220,8 +255,13 @@ def run(env_name: str, controller: str, steps: int | None, seed: int, record_pat
               help="Draw a frame every N steps (with --fps 50, real time).")
 @click.option("--size", default="640x480", show_default=True, help="WIDTHxHEIGHT in pixels.")
 @click.option("--view", type=click.Choice(["side", "front", "top"]), default="side", show_default=True)
+@click.option("--bones", type=click.Choice(["auto", "sticks", "meshes"]), default="auto", show_default=True,
+              help="auto: bone meshes where their files are found (see `osim-rl geometry`), else sticks.")
+@click.option("--geometry-path", type=click.Path(file_okay=False), default=None,
+              help="A folder of mesh files (.vtp), searched first.")
 @_env_kwargs_option
-def video(env_name, controller, out_path, steps, seed, fps, every, size, view, env_kwargs) -> None:
+def video(env_name, controller, out_path, steps, seed, fps, every, size, view, bones, geometry_path,
+          env_kwargs) -> None:
     """Record a video of one episode of ENV, or replay RECORD.npz (from `osim-rl run --record`).
 
     Drawn offscreen (no display needed).
@@ -255,7 +295,7 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
         policy = _controller(controller, env, seed)
         limit = steps or env.spec.timestep_limit
         reset_kwargs = {"seed": seed, **_reset_kwargs(env, controller)}
-    camera = Camera(view=view)
+    camera = Camera(view=view, bones=bones, geometry_path=geometry_path)
     done_steps = 0
 
     def frames():
@@ -278,8 +318,45 @@ def video(env_name, controller, out_path, steps, seed, fps, every, size, view, e
         raise click.ClickException('mp4 videos need imageio: pip install "osim-rl[video]" (or write a .gif)') from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--out/--size") from None
+    except FileNotFoundError as exc:  # --bones meshes without the files
+        raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {out_path} ({done_steps} steps)")
     env.close()
+
+
+@main.group("geometry")
+def geometry_group() -> None:
+    """Bone meshes for the renderer (OpenSim's standard geometry, CC BY 3.0): where they are, download."""
+
+
+@geometry_group.command("where")
+def geometry_where() -> None:
+    """List the folders searched for mesh files and how many of the built models' meshes each has."""
+    from osim import geometry
+
+    names = list(geometry.GEOMETRY_FILES)
+    for folder in geometry.search_dirs():
+        found = sum((folder / n).is_file() for n in names)
+        click.echo(f"{folder}  ({found} of the {len(names)} built models' meshes)")
+    click.echo(f"more folders: Camera(geometry_path=...) or ${geometry.ENV_VAR} "
+               f"(separated by {__import__('os').pathsep!r}); a foreign model's own folder is searched too")
+
+
+@geometry_group.command("download")
+@click.option("--dir", "dest", type=click.Path(file_okay=False), default=None,
+              help="Where to put the files (default: the cache the renderer searches by itself).")
+def geometry_download(dest: str | None) -> None:
+    """Fetch the built models' bone meshes once from OpenSim's model repository (checksummed)."""
+    from osim import geometry
+
+    try:
+        folder = geometry.download_geometry(dest, progress=False)
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # network errors, a checksum mismatch (pooch's ValueError)
+        raise click.ClickException(f"download failed ({type(exc).__name__}: {exc}); the files are at "
+                                   f"{geometry.SOURCE}") from None
+    click.echo(f"{len(geometry.GEOMETRY_FILES)} mesh files in {folder} (OpenSim's geometry, CC BY 3.0)")
 
 
 @main.command("export")

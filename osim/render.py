@@ -68,6 +68,18 @@ whole list, an ``(N, 4)`` array of ``x, y, z, radius`` rows will do too.
 ``"markers"``
     list of ``((x, y, z), radius)`` model markers, small orange discs drawn
     over the body.
+``"bodies"``
+    list of dicts ``{"name": body, "position": (x, y, z), "rotation": 3 x 3
+    (body to ground), "meshes": [file names], "scale": (sx, sy, sz)
+    (optional), "hides": {"segments": [indices], "spheres": [indices]}
+    (optional)}``: the bodies' poses and their bone mesh files (OpenSim's
+    ``.vtp``). Where the camera's ``bones`` allow and the files are found
+    (:mod:`osim.geometry`), each body's meshes are drawn, shaded, in bone
+    colour, and the stick-figure segments and spheres it ``hides`` are not;
+    a body whose files are not found keeps its sticks.
+``"geometry_dirs"``
+    folders where the model's own mesh files may be (the model file's
+    folder): searched after the camera's and ``OSIM_RL_GEOMETRY``'s.
 ``"frame"``
     ``{"center": (x, y, z), "size": metres}``: the extent of a model. Where
     the camera sets no ``scale`` and no ``center``, the view is scaled so
@@ -112,6 +124,14 @@ Camera
 ``legend``
     draw the activation colour bar (bottom right) when there are muscles
     (default ``True``).
+``bones``
+    ``"auto"`` (default): bone meshes for the scene's ``bodies`` whose files
+    are found, sticks for the others; ``"sticks"``: never meshes;
+    ``"meshes"``: a ``FileNotFoundError`` naming the files that are not
+    found (``osim-rl geometry download`` fetches them).
+``geometry_path``
+    a folder or a list of folders searched first for mesh files (see
+    :mod:`osim.geometry` for the whole search order).
 
 Drawing works on a numpy frame: the background and ground are array fills,
 and Pillow rasterises only the regions around the drawn items (each cluster
@@ -135,6 +155,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 __all__ = [
+    "BONES",
     "Camera",
     "SCENE_KEYS",
     "VIEWS",
@@ -146,7 +167,8 @@ __all__ = [
 ]
 
 SCENE_KEYS = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-              "ground", "terrain", "field", "follow", "text", "markers", "frame")
+              "ground", "terrain", "field", "follow", "text", "markers", "frame", "bodies", "geometry_dirs")
+BONES = ("auto", "sticks", "meshes")
 VIEWS = ("side", "front", "top")
 FIELD_FRAMES = ("world", "body")
 _MUSCLE_KEYS = ("points", "activation", "side", "name")
@@ -211,8 +233,20 @@ class Camera:
     antialias: int = 2
     field_frame: str = "world"
     legend: bool = True
+    bones: str = "auto"
+    geometry_path: Any = None
 
     def __post_init__(self) -> None:
+        if self.bones not in BONES:
+            raise ValueError(f"Camera.bones must be one of {BONES}, got {self.bones!r}")
+        if self.geometry_path is not None:
+            paths = [self.geometry_path] if isinstance(self.geometry_path, (str, Path)) else self.geometry_path
+            try:
+                paths = [Path(p) for p in paths]
+            except TypeError:
+                raise ValueError(f"Camera.geometry_path must be a folder or a list of folders, "
+                                 f"got {self.geometry_path!r}") from None
+            self.geometry_path = tuple(paths)
         if self.view not in VIEWS:
             raise ValueError(f"Camera.view must be one of {VIEWS}, got {self.view!r}")
         if self.field_frame not in FIELD_FRAMES:
@@ -326,7 +360,7 @@ def project_points(points: Any, camera: Camera | None = None, follow: Any = None
 
 class _Scene:
     __slots__ = ("segments", "spheres", "muscles", "contacts", "obstacles", "targets",
-                 "ground", "ground_friction", "terrain", "field", "follow", "text", "markers", "frame")
+                 "ground", "ground_friction", "terrain", "field", "follow", "text", "markers", "frame", "meshes")
 
 
 def _check_size(width: Any, height: Any) -> tuple[int, int]:
@@ -526,7 +560,49 @@ def _frame(value: Any) -> tuple[np.ndarray, float] | None:
     return centre, float(size)
 
 
-def _parse(scene: Any) -> _Scene:
+def _bodies(value: Any, dirs_value: Any, camera: "Camera", n_segments: int, n_spheres: int):
+    """The meshes to draw, in ground (vertices (N, 3), faces (M, 3)), and the segment/sphere indices they hide."""
+    if value is None or camera.bones == "sticks":
+        return [], set(), set()
+    from osim import geometry
+
+    if isinstance(value, (str, bytes, Mapping)):
+        raise ValueError(f"scene['bodies'] must be a list of dicts, got {type(value).__name__}")
+    model_dirs = [] if dirs_value is None else [str(d) for d in dirs_value]
+    dirs = geometry.search_dirs(camera.geometry_path, model_dirs)
+    meshes, hide_segments, hide_spheres, missing = [], set(), set(), []
+    for k, body in enumerate(value):
+        if not isinstance(body, Mapping) or "meshes" not in body:
+            raise ValueError(f"scene['bodies'][{k}] must be a dict with 'position', 'rotation' and 'meshes'")
+        name = body.get("name", k)
+        p = _finite_vector(body.get("position"), 3, f"scene['bodies'][{name!r}]['position']")
+        R = np.asarray(body.get("rotation"), dtype=np.float64)
+        if R.shape != (3, 3) or not np.all(np.isfinite(R)):
+            raise ValueError(f"scene['bodies'][{name!r}]['rotation'] must be a finite 3 x 3 matrix")
+        scale = _finite_vector(body.get("scale", (1.0, 1.0, 1.0)), 3, f"scene['bodies'][{name!r}]['scale']")
+        drawn = False
+        for file in body["meshes"]:
+            path = geometry.find_mesh(str(file), dirs)
+            if path is None:
+                missing.append(str(file))
+                continue
+            vertices, faces = geometry.load_mesh(str(path))
+            if len(faces):
+                meshes.append(((vertices * scale) @ R.T + p, faces))
+                drawn = True
+        if drawn:
+            hides = body.get("hides") or {}
+            hide_segments.update(int(i) for i in hides.get("segments", ()) if 0 <= int(i) < n_segments)
+            hide_spheres.update(int(i) for i in hides.get("spheres", ()) if 0 <= int(i) < n_spheres)
+    if missing and camera.bones == "meshes":
+        raise FileNotFoundError(
+            f"bone meshes not found: {', '.join(sorted(set(missing)))}; searched {', '.join(map(str, dirs))}. "
+            "`osim-rl geometry download` fetches the built models' meshes; Camera(geometry_path=...) or "
+            f"{geometry.ENV_VAR} points to a folder that has them")
+    return meshes, hide_segments, hide_spheres
+
+
+def _parse(scene: Any, camera: "Camera | None" = None) -> _Scene:
     if not isinstance(scene, Mapping):
         raise ValueError(f"scene must be a dict with keys among {list(SCENE_KEYS)}, got {type(scene).__name__}")
     extra = set(scene) - set(SCENE_KEYS)
@@ -541,6 +617,9 @@ def _parse(scene: Any) -> _Scene:
     s.targets = _spheres(scene.get("targets"), "targets")
     s.markers = _spheres(scene.get("markers"), "markers")
     s.frame = _frame(scene.get("frame"))
+    s.meshes, hide_segments, hide_spheres = _bodies(scene.get("bodies"), scene.get("geometry_dirs"),
+                                                    camera if camera is not None else Camera(),
+                                                    len(s.segments), len(s.spheres[1]))
     s.ground, s.ground_friction = _ground(scene.get("ground"))
     s.terrain = _terrain(scene.get("terrain"))
     follow = scene.get("follow")
@@ -551,6 +630,11 @@ def _parse(scene: Any) -> _Scene:
     else:
         s.follow = np.zeros(3)
     s.field = _field(scene.get("field"), s.follow)
+    if hide_segments:
+        s.segments = s.segments[[i for i in range(len(s.segments)) if i not in hide_segments]]
+    if hide_spheres:
+        keep = [i for i in range(len(s.spheres[1])) if i not in hide_spheres]
+        s.spheres = (s.spheres[0][keep], s.spheres[1][keep])
     text = scene.get("text")
     if text is None:
         s.text = []
@@ -764,7 +848,7 @@ class _Body:
     nothing.
     """
 
-    _KINDS = ("obstacles", "segments", "spheres", "muscles", "contacts", "markers")
+    _KINDS = ("obstacles", "segments", "meshes", "spheres", "muscles", "contacts", "markers")
 
     def __init__(self, view: _View, sc: _Scene) -> None:
         s = view.s
@@ -793,6 +877,21 @@ class _Body:
             add(groups_of(view.depth(sc.segments.mean(axis=1))), "segments", lambda i: pix[i],
                 pix[..., 0].min(axis=1) - m, pix[..., 1].min(axis=1) - m,
                 pix[..., 0].max(axis=1) + m, pix[..., 1].max(axis=1) + m)
+        if sc.meshes:
+            toward = {"side": np.array([0.0, 0.0, 1.0 if view.cam.right_leg_on_top else -1.0]),
+                      "front": np.array([1.0, 0.0, 0.0]), "top": np.array([0.0, 1.0, 0.0])}[view.cam.view]
+            for vertices, faces in sc.meshes:
+                tri = vertices[faces]                       # (M, 3, 3) in ground
+                normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+                norm = np.linalg.norm(normal, axis=1)
+                light = 0.45 + 0.55 * np.abs(normal @ toward) / np.where(norm > 0, norm, 1.0)
+                order = np.argsort(view.depth(tri.mean(axis=1)), kind="stable")   # far triangles first
+                pix = view.pixels(tri[order])
+                shade = light[order]
+                g = groups_of(np.array([view.depth(vertices).mean()]))
+                add(g, "meshes", lambda _i, pix=pix, shade=shade: (pix, shade),
+                    np.array([pix[..., 0].min() - 2]), np.array([pix[..., 1].min() - 2]),
+                    np.array([pix[..., 0].max() + 2]), np.array([pix[..., 1].max() + 2]))
         for key in ("obstacles", "spheres", "contacts", "markers"):
             centers, radii = getattr(sc, key)
             if len(radii):
@@ -851,6 +950,13 @@ class _Body:
                         continue
                 if kind is None:
                     break
+                if kind == "meshes":
+                    pix, light = payload
+                    base = np.array(_BONE, dtype=np.float64) * shade
+                    colors = np.clip(light[:, None] * base, 0, 255).astype(np.uint8)
+                    for tri, c in zip((k * (pix - o)).reshape(len(pix), 6).tolist(), colors.tolist()):
+                        draw.polygon(tri, fill=tuple(c))
+                    continue
                 if kind == "muscles":
                     pix, a = payload
                     draw.line((k * (pix - o)).ravel().tolist(), fill=_shade(activation_color(a), shade),
@@ -1026,7 +1132,7 @@ def render_scene(scene: Mapping[str, Any], camera: Camera | None = None, width: 
     elif not isinstance(camera, Camera):
         raise ValueError(f"camera must be an osim.render.Camera or None, got {type(camera).__name__}")
     width, height = _check_size(width, height)
-    sc = _parse(scene)
+    sc = _parse(scene, camera)
     if sc.frame is not None and camera.scale is None and camera.center is None:
         # scaled to the model: its size fills ~70% of the smaller side, centred on it
         centre, size = sc.frame

@@ -204,3 +204,56 @@ def test_the_recorder_takes_a_gymnasium_env(tmp_path):
     back = read_motion(recorder.export(tmp_path / "g.mot"))
     assert len(back.time) == 2
     recorder.close()
+
+
+def _untidy_copy(src, dst, drop=("pelvis_tx", "pelvis_ty"),
+                 extra=("subtalar_angle_r", "mtp_angle_r", "lumbar_bending", "lumbar_rotation")):
+    """``src`` as files in the wild come: columns missing, columns of a larger model (gait2392), trailing tabs."""
+    lines = src.read_text().splitlines()
+    end = lines.index("endheader")
+    labels = lines[end + 1].split("\t")
+    rows = np.array([[float(v) for v in line.split()] for line in lines[end + 2:]])
+    keep = [k for k, name in enumerate(labels) if name not in drop]
+    head = [f"nColumns={len(keep) + len(extra)}" if line.startswith("nColumns") else line for line in lines[:end + 1]]
+    body = ["\t".join([labels[k] for k in keep] + list(extra)) + "\t"]
+    body += ["\t".join(f"{v:.8f}" for v in [*row[keep], *range(1, len(extra) + 1)]) + "\t\t" for row in rows]
+    dst.write_text("\n".join(head + body) + "\n")
+    return rows[:, keep], [labels[k] for k in keep]
+
+
+def test_untidy_files_work_where_the_names_match(experimental, tmp_path):
+    from osim.env.imitate import ImitateEnv
+
+    path = tmp_path / "untidy.mot"
+    rows, labels = _untidy_copy(experimental / "subject01_walk_planar_ik.mot", path)
+    with pytest.raises(RuntimeError, match="number of columns"):
+        opensim.TimeSeriesTable(str(path))  # OpenSim's own reader alone refuses the trailing tabs
+    ik = read_motion(path, model="gait9dof18musc")
+    m = ik.mapping
+    assert set(m.unmapped_model) == {"pelvis_tx", "pelvis_ty"}
+    assert set(m.unmapped_data) == {"subtalar_angle_r", "mtp_angle_r", "lumbar_bending", "lumbar_rotation"}
+    assert np.allclose(ik.column("knee_angle_r"), np.deg2rad(rows[:, labels.index("knee_angle_r")]), atol=1e-9)
+    assert np.allclose(ik.time, rows[:, 0])
+    env = ImitateEnv(motion=str(path))  # no pelvis translations: the reference stands on the ground
+    env.reset(seed=0)
+    obs, reward, done, info = env.step(np.zeros(env.get_action_space_size()))
+    assert not done and 0.0 < reward <= 1.0 and np.isfinite(obs).all()
+    assert info["tracking"]["pose_rms"] < 0.5
+
+
+def test_an_episode_on_the_mujoco_engine_exports_the_same_files(tmp_path):
+    pytest.importorskip("mujoco", reason="the MuJoCo engine needs the mujoco extra")
+    env = MotionRecorder(L2RunEnv(engine="mujoco"))
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        env.step(rng.uniform(0, 1, 18))
+    sim = env.env.sim
+    q = np.array(env.episodes[-1]["q"])
+    mot = read_motion(env.export(tmp_path / "mj.mot"), model="gait9dof18musc")
+    k = sim.coordinate_names.index("knee_angle_r")
+    assert mot.units["knee_angle_r"] == "rad" and np.allclose(mot.column("knee_angle_r"), q[:, k], atol=1e-12)
+    states = opensim.TimeSeriesTable(str(env.export(tmp_path / "mj.sto")))
+    assert "vasti_r/activation" in list(states.getColumnLabels())
+    grf = read_motion(env.export(tmp_path / "mj_grf.mot"))
+    assert grf.columns[:2] == ("foot_r_force_vx", "foot_r_force_vy") and len(grf.time) == 11

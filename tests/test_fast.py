@@ -261,7 +261,7 @@ def _tendon_forces(model, activation: float) -> dict[str, float]:
 def test_rigid_substitutes_pull_like_the_thelen_muscles(model_name):
     """Default pose, muscles in equilibrium: each muscle's force (in F0) close to the original's.
 
-    Measured worst cases (README): 0.007 / 0.032 / 0.065 F0 at activation 0.2 / 0.6 / 1.0
+    Measured worst cases (docs/performance.md): 0.007 / 0.032 / 0.065 F0 at activation 0.2 / 0.6 / 1.0
     (biceps femoris short head: pennated, and its tendon's stretch is gone).
     """
     original, fast = _load(model_name), _load(model_name, FAST_VARIANTS)

@@ -1,4 +1,4 @@
-"""Changing the reward by subclassing takes a few lines (the README's example)."""
+"""Changing the reward by subclassing takes a few lines (the example of docs/getting-started.md)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Controllers for the command line: ``random``, ``zero``, ``reflex[:PARAMS]`` or a saved policy file.
+"""Controllers for the command line: ``random``, ``zero``, ``reflex[:PARAMS]``, ``reach`` or a saved policy file.
 
 A controller is a callable ``controller(obs, k) -> action`` for the classic
 API (``obs`` as the env's ``reset``/``step`` return it by default).
@@ -12,11 +12,11 @@ import numpy as np
 
 Controller = Callable[[object, int], np.ndarray]
 
-NAMES = ("random", "zero", "reflex")
+NAMES = ("random", "zero", "reflex", "reach")
 
 
 def make_controller(name: str, env, seed: int = 0) -> Controller:
-    """``random`` (uniform excitations, seeded), ``zero``, ``reflex`` (L2M2019Env), or a path to a saved policy.
+    """``random`` (uniform excitations, seeded), ``zero``, ``reflex`` (L2M2019Env), ``reach`` (Arm2DEnv), or a saved policy.
 
     ``reflex`` uses the shipped parameters of the env's model (2D or 3D);
     ``reflex:PATH`` reads them from a parameter file (e.g. the
@@ -35,6 +35,11 @@ def make_controller(name: str, env, seed: int = 0) -> Controller:
         return lambda _obs, _k: np.zeros(n)
     if name == "reflex" or name.startswith("reflex:"):
         return _reflex_controller(env, name.partition(":")[2] or None)
+    if name == "reach":
+        from osim.control.arm import ReachController
+
+        reach = ReachController(env)  # raises ValueError for any env but Arm2DEnv
+        return lambda _obs, _k: reach.update()
     path = Path(name)
     if path.suffix == ".zip" or path.exists():
         if not path.exists():

@@ -20,6 +20,7 @@ state the env reaches (after each reset and step) and writes:
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -135,8 +136,9 @@ class MotionRecorder:
             return cached[1]
         from osim.sim._opensim import opensim
 
-        forces = sim.model.getForceSet()
-        names = [n for n in sim.force_names if opensim.HuntCrossleyForce.safeDownCast(forces.get(n)) is not None]
+        forces = _opensim_model(sim).getForceSet()
+        names = [n for n in sim.force_names
+                 if forces.contains(n) and opensim.HuntCrossleyForce.safeDownCast(forces.get(n)) is not None]
         self.__dict__["_contact_cache"] = (sim, names)
         return names
 
@@ -204,7 +206,24 @@ class MotionRecorder:
         return write_table(path, ep["time"], columns, values, meta)
 
 
+def _opensim_model(sim):
+    """The OpenSim model of a physics: its own (OpenSim engine) or the .osim its twin was made from (MuJoCo)."""
+    model = getattr(sim, "model", None)
+    if model is not None and hasattr(model, "getCoordinateSet"):
+        return model
+    return _load_osim(str(sim.model_path))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_osim(path: str):
+    from osim.sim._opensim import load_model
+
+    model = load_model(Path(path))
+    model.initSystem()
+    return model
+
+
 def _rotational(sim) -> frozenset[str]:
-    coords = sim.model.getCoordinateSet()
+    coords = _opensim_model(sim).getCoordinateSet()
     return frozenset(coords.get(i).getName() for i in range(coords.getSize())
                      if coords.get(i).getMotionType() == 1)  # Coordinate.Rotational

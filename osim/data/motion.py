@@ -211,13 +211,22 @@ def _read_table(path: Path):
     """OpenSim's reader for the file's format; a MotionFileError naming the file when it fails."""
     opensim = _opensim()
     suffix = path.suffix.lower()
+    tidy = None
     if suffix in (".mot", ".sto"):
-        _precheck(path)
+        tidy = _precheck(path)
     try:
         if suffix == ".trc":
             return opensim.TimeSeriesTableVec3(str(path)), "markers"
         if suffix in (".mot", ".sto"):
-            return opensim.TimeSeriesTable(str(path)), "table"
+            if tidy is None:
+                return opensim.TimeSeriesTable(str(path)), "table"
+            import tempfile
+
+            # trailing tabs or spaces make OpenSim's reader see empty extra columns: it reads a copy without them
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = Path(tmp) / path.name
+                copy.write_text(tidy)
+                return opensim.TimeSeriesTable(str(copy)), "table"
     except Exception as exc:  # OpenSim raises RuntimeError with its reader's message
         msg = str(exc).split("\n")[0]
         hint = ""
@@ -228,11 +237,14 @@ def _read_table(path: Path):
                           "states, forces) and .trc (markers)")
 
 
-def _precheck(path: Path) -> None:
+def _precheck(path: Path) -> str | None:
     """What OpenSim's reader needs before it is handed the file (it can hang on a file without labels).
 
     Only the layout is checked (an ``endheader`` line, then the column
     labels starting with ``time``, then data); the reading is OpenSim's.
+    Returns the file's text with trailing whitespace removed from its label
+    and data lines when any has some (OpenSim's reader counts a trailing tab
+    as one more, empty, column), else None.
     """
     try:
         lines = path.read_text(errors="replace").splitlines()
@@ -252,6 +264,10 @@ def _precheck(path: Path) -> None:
                               f"got {rest[0].split()[0]!r}")
     if len(rest) < 2:
         raise MotionFileError(f"{path}: no rows of data after the column labels")
+    body = lines[ends[0] + 1:]
+    if any(line != line.rstrip() for line in body):
+        return "\n".join(lines[:ends[0] + 1] + [line.rstrip() for line in body]) + "\n"
+    return None
 
 
 def model_coordinates(model) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], str]:

@@ -227,6 +227,9 @@ class Arm2DEnv(OsimEnv):
         # bones join body origins; the forearm ends at the wrist marker, not at a body
         elbow = tuple(float(v) for v in self.sim.body_position(_FOREARM))
         scene["segments"].append((elbow, tuple(float(v) for v in self.sim.marker_position(_WRIST))))
+        for body in scene.get("bodies", ()):
+            if body["name"] == _FOREARM:  # the ulna and radius meshes, where drawn, replace the forearm stick
+                body["hides"]["segments"].append(len(scene["segments"]) - 1)
         scene["targets"] = [(tuple(float(v) for v in self.sim.body_position(TARGET_BODY)), TARGET_RADIUS)]
         scene["text"].append(f"target ({self._target[0]:.2f}, {self._target[1]:.2f}) m, "
                              f"distance {math.sqrt(self.squared_distance()):.3f} m")

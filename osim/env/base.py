@@ -91,7 +91,7 @@ class OsimEnv(Task):
         smoother foot friction) and fixed-step explicit Euler (error-controlled
         Euler on the 2017 envs), 4-6x faster on the 2018/2019 gait models.
         Fast trajectories drift from the faithful ones (figures in the
-        README's performance section): results are not comparable with the
+        performance page, docs/performance.md): results are not comparable with the
         challenges'.
     seed:
         Seed the env's generators at construction (None: unseeded).

@@ -297,5 +297,8 @@ class Task:
         scene = sim.scene() if self.model_name is not None else sim.scene(full=True)
         if "head" in sim.body_names:
             scene["spheres"] = scene.get("spheres", []) + [(tuple(float(v) for v in sim.body_position("head")), 0.1)]
+            for body in scene.get("bodies", ()):
+                if body["name"] == "torso":  # its skull mesh, where drawn, stands for the head
+                    body["hides"]["spheres"] = [len(scene["spheres"]) - 1]
         scene["text"] = [f"{type(self).__name__}  t = {sim.time:.2f} s"]
         return scene

@@ -42,7 +42,8 @@ class WalkEnv(OsimEnv):
     21, 22  centre of mass vx, vy                                       m/s
     23, 24  head origin x, y                                            m
     25, 26  pelvis origin x, y                                          m
-    27, 28  toes_r origin x, y (the original's code named it "left foot") m
+    27, 28  toes_r origin x, y (the original's code named it           m
+            "left foot")
     29, 30  toes_l origin x, y                                          m
     ======  ==========================================================  ==========
 

@@ -6,7 +6,7 @@ Each variant is a function ``variant(model)`` that edits a loaded
 :mod:`osim.models` are never changed: a variant only exists in memory.
 
 Variants change the physics, so trajectories differ from the challenges'
-(and from the reference recordings); the README's performance section says by
+(and from the reference recordings); docs/performance.md says by
 how much and what each buys.
 
 * ``rigid_short_tendons`` (part of ``fast=True``): every Thelen2003Muscle

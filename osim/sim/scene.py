@@ -5,7 +5,48 @@ import numpy as np
 
 from osim.sim._opensim import opensim
 
-__all__ = ["build_scene"]
+__all__ = ["build_scene", "mesh_bodies"]
+
+
+def mesh_bodies(sim) -> list[tuple[str, tuple[str, ...], tuple[float, float, float], tuple[int, ...]]]:
+    """Per body with bone meshes: (body, mesh files, scale, indices of the stick segments they replace).
+
+    A model's own ``Mesh`` geometry attached to its bodies, else, for the
+    built models, :data:`osim.geometry.BODY_MESHES`. A segment is replaced
+    when the body it leads to has meshes, or when it leads from a body with
+    meshes to a leaf body without any (the torso's skull stands for the
+    head). Found once per loaded model.
+    """
+    cached = sim.__dict__.get("_mesh_bodies")
+    if cached is not None and cached[0] is sim.model:
+        return cached[1]
+    own: dict[str, list] = {}
+    for name, body in sim._bodies.items():
+        prop = body.getPropertyByName("attached_geometry")
+        for j in range(prop.size()):
+            mesh = opensim.Mesh.safeDownCast(body.get_attached_geometry(j))
+            if mesh is not None and mesh.get_mesh_file():
+                scale = tuple(float(v) for v in mesh.get_scale_factors().to_numpy())
+                own.setdefault(name, []).append((mesh.get_mesh_file(), scale))
+    files: dict[str, tuple[tuple[str, ...], tuple[float, float, float]]] = {}
+    if own:
+        for name, items in own.items():
+            files[name] = (tuple(f for f, _s in items), items[0][1])
+    else:
+        from osim.geometry import BODY_MESHES
+        from osim.models import MODEL_NAMES
+
+        path = getattr(sim, "model_path", None)
+        if path is not None and path.stem in MODEL_NAMES:
+            files = {name: (BODY_MESHES[name], (1.0, 1.0, 1.0)) for name in sim._bodies if name in BODY_MESHES}
+    parents = {a for a, _b in sim._bones}
+    out = []
+    for name, (names, scale) in files.items():
+        hides = tuple(k for k, (a, b) in enumerate(sim._bones)
+                      if b == name or (a == name and b not in files and b not in parents))
+        out.append((name, names, scale, hides))
+    sim.__dict__["_mesh_bodies"] = (sim.model, out)
+    return out
 
 
 def _p(v) -> tuple[float, float, float]:
@@ -52,6 +93,19 @@ def build_scene(sim, full: bool = False) -> dict:
         "ground": {"height": 0.0},
         "follow": pos[sim.body_names[0]] if sim.body_names else (0.0, 0.0, 0.0),
     }
+    meshes = mesh_bodies(sim)
+    if meshes:
+        bodies = []
+        for name, files, scale, hides in meshes:
+            transform = sim._bodies[name].getTransformInGround(s)
+            r = transform.R().asMat33()
+            bodies.append({"name": name, "position": _p(transform.p()), "meshes": list(files), "scale": scale,
+                           "rotation": [[r.get(i, j) for j in range(3)] for i in range(3)],
+                           "hides": {"segments": list(hides)}})
+        scene["bodies"] = bodies
+        folder = str(sim.model_path.parent) if getattr(sim, "model_path", None) is not None else None
+        if folder:
+            scene["geometry_dirs"] = [folder]
     if not full:
         return scene
     for frame, body in sim._ground_bones:

@@ -109,7 +109,7 @@ FAITHFUL = Integration()
 #: error control. Stable only with the fast model variants (``osim.models.variants.FAST_VARIANTS``:
 #: rigid short tendons, smoother friction): on the challenges' muscles the planar reflex gait falls even with
 #: 0.5 ms steps, with rigid short tendons alone it needs 0.5 ms. Larger steps (1/1200 s, 1 ms) make the
-#: planar reflex gait fall. The README's performance section gives speed and drift.
+#: planar reflex gait fall. docs/performance.md gives speed and drift.
 FAST = Integration(method="euler", fixed_step=1 / 1300)
 #: the fast integration of the 2017 envs (``WalkEnv``, ``RunEnv``), whose muscles start each episode
 #: out of equilibrium: fixed steps turn them NaN, so error-controlled explicit Euler at 1e-3,
