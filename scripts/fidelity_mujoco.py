@@ -93,8 +93,10 @@ def passive_drop(name: str, steps: int = 50):
         p.reset(coordinates={"pelvis_ty": 0.94} if name.startswith("gait14dof") else None)
         p.set_excitations(np.full(p.n_actuators, 0.05))
 
+        feet = [f for f in ("foot_r", "pros_foot_r", "foot_l") if f in p.force_names]
+
         def vertical():
-            return -(p.force_record("foot_r")[1] + p.force_record("foot_l")[1])
+            return -sum(p.force_record(f)[1] for f in feet)
 
         heights, peak = [p.body_position("pelvis")[1]], vertical()
         for _ in range(steps):
@@ -107,7 +109,8 @@ def passive_drop(name: str, steps: int = 50):
 
 
 def golden_replay(golden: Path, steps: int = 50):
-    from osim.env import L2M2019Env, L2RunEnv
+    from osim.env import L2M2019Env, L2RunEnv, ProstheticsEnv
+    from osim.env.arm import Arm2DEnv
 
     z = np.load(golden)
     meta = json.loads(str(z["meta"]))
@@ -122,6 +125,14 @@ def golden_replay(golden: Path, steps: int = 50):
                              obs_as_dict=False)
             env.reset(seed=meta["reset"]["seed"])
             locked = env._locked
+        elif meta["env"] == "ProstheticsEnv":
+            env = ProstheticsEnv(engine=engine, **meta["ctor"])
+            env.reset(seed=meta["reset"]["seed"])
+            locked = {"lumbar_extension", "hip_rotation_r", "hip_rotation_l"}
+        elif meta["env"] == "Arm2DEnv":
+            env = Arm2DEnv(engine=engine, obs_as_dict=False)
+            env.reset(scenario={"target": [float(v) for v in z["obs"][0, 0:2]]})
+            locked = {"rz", "tx", "ty"}
         else:
             env = L2RunEnv(engine=engine)
             env.reset()
@@ -133,19 +144,22 @@ def golden_replay(golden: Path, steps: int = 50):
             env.step(a)
             q = env.sim.q()
             qs.append([q[names.index(c)] for c in free])
-            pelvis.append(env.sim.body_position("pelvis"))
+            pelvis.append(env.sim.body_position("pelvis" if "pelvis" in env.sim.body_names
+                                                else "r_ulna_radius_hand"))
         out[engine] = (np.array(qs), np.array(pelvis))
         coords = free
         env.close()
     # the recording: joint_pos per joint, in the same coordinate order
     joint_of = {}
     sp = model_spec({"3D": "gait14dof22musc", "2D": "gait14dof22musc_planar"}[meta["model"]] if l2m
-                    else "gait9dof18musc")
+                    else {"ProstheticsEnv": "gait14dof22musc_pros", "Arm2DEnv": "arm2dof6musc"}.get(meta["env"],
+                                                                                                   "gait9dof18musc"))
     for j in sp.joints:
         for i, c in enumerate(j.coordinates):
             joint_of[c.name] = (j.name, i)
     rec = np.stack([z[f"{prefix}joint_pos/{joint_of[c][0]}"][:steps, joint_of[c][1]] for c in coords], 1)
-    rec_pelvis = z[f"{prefix}body_pos/pelvis"][:steps]
+    root = "pelvis" if f"{prefix}body_pos/pelvis" in z.files else "r_ulna_radius_hand"
+    rec_pelvis = z[f"{prefix}body_pos/{root}"][:steps]
     angles = [k for k, c in enumerate(coords) if not c.endswith(("_tx", "_ty", "_tz"))]
     result = {}
     for engine, (qs, pelvis) in out.items():
@@ -181,13 +195,99 @@ def speed(steps: int = 2000, rounds: int = 2):
     return best
 
 
+#: the envs of the speed table: (label, class path, constructor keywords)
+SPEED_ENVS = (
+    ("L2M2019Env 3D", "osim.env:L2M2019Env", {"difficulty": 2, "obs_as_dict": False}),
+    ("L2RunEnv", "osim.env:L2RunEnv", {}),
+    ("RunEnv d2", "osim.env:RunEnv", {"difficulty": 2}),
+    ("WalkEnv", "osim.env:WalkEnv", {}),
+    ("ProstheticsEnv 3D", "osim.env:ProstheticsEnv", {"difficulty": 0}),
+    ("Arm2DEnv", "osim.env.arm:Arm2DEnv", {"obs_as_dict": False}),
+)
+
+
+def speed_table(steps: int = 1000, rounds: int = 2, hold: int = 5):
+    """Steps/s of each env on both engines: random actions, each held ``hold`` steps, episodes restarted
+    when they end; the engines interleaved per round, the best round kept (OpenSim runs a tenth of
+    the steps)."""
+    import importlib
+
+    rows = []
+    for label, path, kwargs in SPEED_ENVS:
+        module, name = path.split(":")
+        cls = getattr(importlib.import_module(module), name)
+        envs = {e: cls(engine=e, **kwargs) for e in ("opensim", "mujoco")}
+        n_act = envs["mujoco"].action_space.shape[0]
+        actions = np.repeat(np.random.default_rng(0).uniform(0, 1, (steps // hold + 1, n_act)), hold, axis=0)
+        best = {e: 0.0 for e in envs}
+        for _ in range(rounds):
+            for e, env in envs.items():
+                n = steps if e == "mujoco" else max(steps // 10, 20)
+                env.reset(seed=0)
+                t0 = time.perf_counter()
+                for a in actions[:n]:
+                    done = env.step(a)[2]
+                    if done:
+                        env.reset()
+                best[e] = max(best[e], n / (time.perf_counter() - t0))
+        for env in envs.values():
+            env.close()
+        rows.append((label, best["opensim"], best["mujoco"]))
+    return rows
+
+
+def thread_table(num_envs: int = 4, steps: int = 300, rounds: int = 3, env_id: str = "osim/L2M2019-v0"):
+    """Env steps/s of ``num_envs`` MuJoCo envs in one process: gymnasium's SyncVectorEnv against
+    :class:`~osim.training.vector.ThreadedVectorEnv` with 1, 2 and 4 threads (interleaved rounds, best)."""
+    import gymnasium as gym
+
+    import osim  # noqa: F401
+    from osim.training.vector import ThreadedVectorEnv
+
+    def make():
+        return gym.make(env_id, engine="mujoco")
+
+    variants = {"SyncVectorEnv": lambda: gym.vector.SyncVectorEnv([make] * num_envs)}
+    for t in (1, 2, 4):
+        variants[f"ThreadedVectorEnv, {t} thread{'s' if t > 1 else ''}"] = (
+            lambda t=t: ThreadedVectorEnv([make] * num_envs, threads=t))
+    envs = {k: f() for k, f in variants.items()}
+    n_act = envs["SyncVectorEnv"].single_action_space.shape[0]
+    actions = np.random.default_rng(0).uniform(0, 1, (steps, num_envs, n_act)).astype(np.float32)
+    best = {k: 0.0 for k in envs}
+    for _ in range(rounds):
+        for k, venv in envs.items():
+            venv.reset(seed=list(range(num_envs)))
+            t0 = time.perf_counter()
+            for a in actions:
+                venv.step(a)
+            best[k] = max(best[k], steps * num_envs / (time.perf_counter() - t0))
+    for venv in envs.values():
+        venv.close()
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="gait14dof22musc")
     parser.add_argument("--golden", default=str(Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"
                                                 / "golden"))
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--speed-envs", action="store_true", help="only the speed table of every env with a twin")
+    parser.add_argument("--threads", action="store_true", help="only the vector-env throughput against threads")
     args = parser.parse_args()
+    if args.threads:
+        print("| vector env (4 x L2M2019Env 3D, engine='mujoco') | env steps/s |")
+        print("|---|---|")
+        for k, v in thread_table().items():
+            print(f"| {k} | {v:.0f} |")
+        return
+    if args.speed_envs:
+        print("| env | OpenSim faithful (steps/s) | MuJoCo (steps/s) | ratio |")
+        print("|---|---|---|---|")
+        for label, o, m in speed_table():
+            print(f"| {label} | {o:.0f} | {m:.0f} | {m / o:.0f}x |")
+        return
 
     print(f"## Muscle paths ({args.model}; right leg; other coordinates at their defaults)\n")
     print("| muscle | coordinate | length RMS (mm) | length max (mm) | length max (%) | moment arm RMS (mm) "
@@ -201,7 +301,7 @@ def main() -> None:
     print("| model | engine | pelvis height at 0 s (m) | at 0.25 s | at 0.5 s | peak vertical GRF (N) "
           "| pelvis RMS difference (mm) |")
     print("|---|---|---|---|---|---|---|")
-    for name in (args.model, "gait9dof18musc"):
+    for name in (args.model, "gait9dof18musc", "gait14dof22musc_pros", "gait14dof22musc_planar_pros"):
         drop = passive_drop(name)
         err = drop["mujoco"]["pelvis_height"] - drop["opensim"]["pelvis_height"]
         for engine, d in drop.items():
@@ -218,7 +318,8 @@ def main() -> None:
         print("| file | engine | joint-angle RMS vs recording (deg) | pelvis drift at 0.5 s (m) | worst coordinate |")
         print("|---|---|---|---|---|")
         for f in ("L2M2019Env_3D_d2_s11.npz", "L2M2019Env_3D_d2_s12.npz", "L2M2019Env_2D_d2_s11.npz",
-                  "L2RunEnv_random_s12.npz"):
+                  "L2RunEnv_random_s12.npz", "ProstheticsEnv_d0_s11.npz", "ProstheticsEnv_d1_s12.npz",
+                  "Arm2DEnv_s11.npz", "Arm2DEnv_s12.npz"):
             if not (golden_dir / f).is_file():
                 continue
             res = golden_replay(golden_dir / f)

@@ -1,6 +1,7 @@
 """OpenSimPhysics failures end the episode cleanly (or raise, on request); reset recovers."""
 from __future__ import annotations
 
+import importlib.util
 import logging
 
 import gymnasium as gym
@@ -25,8 +26,14 @@ def _repair(env):
     env._strengths = np.full(18, np.nan)  # make RunEnv re-apply its psoas strengths
 
 
-def test_exploding_model_ends_the_episode_cleanly(caplog):
-    env = RunEnv()  # no muscle equilibration: the NaN reaches the dynamics
+#: the engines the failure handling is checked on (the MuJoCo engine needs the mujoco package)
+ENGINES = ["opensim", pytest.param("mujoco", marks=pytest.mark.skipif(
+    importlib.util.find_spec("mujoco") is None, reason="the mujoco package is not installed"))]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_exploding_model_ends_the_episode_cleanly(caplog, engine):
+    env = RunEnv(engine=engine)  # no muscle equilibration: the NaN reaches the dynamics
     obs0 = env.reset(difficulty=0)
     _explode(env)
     with caplog.at_level(logging.WARNING, logger="osim.env"):
@@ -37,15 +44,16 @@ def test_exploding_model_ends_the_episode_cleanly(caplog):
     again = env.step(np.full(18, 0.5))  # stepping on: the same clean ending, no crash
     assert again[2] and "reset() before stepping again" in again[3]["failure"]
     _repair(env)
-    fresh = RunEnv()
+    fresh = RunEnv(engine=engine)
     np.testing.assert_array_equal(env.reset(difficulty=0), fresh.reset(difficulty=0))
     a = env.step(np.full(18, 0.5))[0]
     np.testing.assert_array_equal(a, fresh.step(np.full(18, 0.5))[0])
     env.close(), fresh.close()
 
 
-def test_raise_on_failure_restores_the_originals_behaviour():
-    env = RunEnv()
+@pytest.mark.parametrize("engine", ENGINES)
+def test_raise_on_failure_restores_the_originals_behaviour(engine):
+    env = RunEnv(engine=engine)
     env.raise_on_failure = True
     env.reset(difficulty=0)
     _explode(env)

@@ -62,3 +62,47 @@ def _send_later(conn, delay):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_vector_env(ENV_ID, **kwargs)
+
+
+@pytest.mark.parametrize("autoreset_mode", ["NEXT_STEP", "SAME_STEP"])
+def test_threaded_vector_env_matches_sync_vector_env(autoreset_mode):
+    pytest.importorskip("mujoco", reason="the mujoco package is not installed")
+    from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+    from osim.training.vector import ThreadedVectorEnv
+
+    mode = AutoresetMode[autoreset_mode]
+    # episodes of 25 steps: the 60 steps exercise the autoresets
+    actions = np.random.RandomState(1).uniform(0, 1, size=(60, 3, 18)).astype(np.float32)
+    traces = {}
+    for cls, extra in ((SyncVectorEnv, {}), (ThreadedVectorEnv, {"threads": 2})):
+        envs = cls([lambda: gym.make("osim/L2Run-v0", engine="mujoco", max_episode_steps=25)] * 3,
+                   autoreset_mode=mode, **extra)
+        obs, _ = envs.reset(seed=[5, 6, 7])
+        trace, flags, finals = [obs], [], []
+        for a in actions:
+            obs, rew, term, trunc, info = envs.step(a)
+            trace.append(np.concatenate([obs, rew[:, None]], axis=1))
+            flags.append(np.concatenate([term, trunc]))
+            finals.append(sorted(info))
+        envs.close()
+        traces[cls.__name__] = (np.array(trace[1:]), np.array(flags), finals)
+    a, b = traces["SyncVectorEnv"], traces["ThreadedVectorEnv"]
+    assert a[1].any()  # some episode ended
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2]
+
+
+def test_make_vector_env_with_threads():
+    pytest.importorskip("mujoco", reason="the mujoco package is not installed")
+    envs = make_vector_env("osim/Arm2D-v0", num_envs=2, threads=2, engine="mujoco")
+    try:
+        assert type(envs).__name__ == "ThreadedVectorEnv" and envs.threads == 2
+        obs, info = envs.reset(seed=[0, 1])
+        assert obs.shape == (2, 16)
+        obs, *_ = envs.step(np.full((2, 6), 0.3, dtype=np.float32))
+        assert np.isfinite(obs).all()
+    finally:
+        envs.close()
+    assert envs._pool._shutdown
+    with pytest.raises(ValueError, match="threads must be a positive integer"):
+        make_vector_env("osim/Arm2D-v0", num_envs=2, threads=0, engine="mujoco")

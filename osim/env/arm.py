@@ -110,6 +110,8 @@ class Arm2DEnv(OsimEnv):
     """
 
     model_name = "arm2dof6musc"
+    #: the arm has a MuJoCo twin (osim.models.mjcf; wrap surfaces approximated): engine="mujoco"
+    engines = ("opensim", "mujoco")
     initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 200
     scenario_keys = ("target",)

@@ -36,7 +36,7 @@ from osim.sim.settings import Integration, resolve_physics
 __all__ = ["Episode", "Spec", "StepResult"]
 
 #: the envs that run on engine="mujoco" so far (their tasks list it in ``Task.engines``)
-MUJOCO_ENVS = "L2M2019Env (models '3D' and '2D'), L2RunEnv"
+MUJOCO_ENVS = "L2M2019Env, L2RunEnv, RunEnv (difficulties 0-2), WalkEnv, ProstheticsEnv, Arm2DEnv"
 
 _log = logging.getLogger("osim.env")
 

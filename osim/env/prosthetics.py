@@ -226,6 +226,9 @@ class ProstheticsEnv(OsimEnv):
 
     initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
 
+    #: the four models have MuJoCo twins (osim.models.mjcf): engine="mujoco"
+    engines = ("opensim", "mujoco")
+
     @property
     def model_name(self) -> str:
         """The built model simulated now (:data:`PROSTHETICS_MODELS`)."""

@@ -160,6 +160,8 @@ class RunEnv(OsimEnv):
     """
 
     model_name = "gait9dof18musc"
+    #: the planar 18-muscle model has a MuJoCo twin (osim.models.mjcf): engine="mujoco"
+    engines = ("opensim", "mujoco")
     initial_excitation = 1.0  # what a fresh process of the original held (docs/quirks.md, Q15)
     time_limit = 1000
     fall_height = 0.65

@@ -62,6 +62,8 @@ class WalkEnv(OsimEnv):
     """
 
     model_name = "gait9dof18musc"
+    #: the planar 18-muscle model has a MuJoCo twin (osim.models.mjcf): engine="mujoco"
+    engines = ("opensim", "mujoco")
     time_limit = 500
     fall_height = 0.7
     equilibrate_muscles = False

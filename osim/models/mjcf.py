@@ -1,7 +1,7 @@
-"""MuJoCo twins of the gait models: MJCF generated from the same parameter tables as the ``.osim`` files.
+"""MuJoCo twins of the challenge models: MJCF generated from the same parameter tables as the ``.osim`` files.
 
-:func:`build_mjcf` turns a :class:`~osim.models.spec.ModelSpec` (``gait14dof22musc``,
-its planar variant, ``gait9dof18musc``) into an MJCF document and a
+:func:`build_mjcf` turns a :class:`~osim.models.spec.ModelSpec` (the models of
+:data:`MJCF_MODELS`) into an MJCF document and a
 :class:`MjcfModel` that records how every OpenSim part maps onto a MuJoCo
 part. Nothing is hand-edited: change a table and both engines change.
 
@@ -31,7 +31,7 @@ What maps how (docs/mujoco.md has the measured errors):
   has no conditional sites). A MovingPathPoint (the quadriceps insertions)
   sits on a light "mover" body on the tibia whose two slide joints follow
   the point's x/y splines through equality constraints (z is constant in
-  the tables). The tables have no wrapping surfaces.
+  the tables).
 * muscle parameters: by default (:func:`fit_muscle`) L0, the rigid tendon
   length, the peak force and lmin/lmax/fpmax are fitted by least squares to
   the static force of OpenSim's compliant-tendon Thelen muscle
@@ -55,8 +55,18 @@ What maps how (docs/mujoco.md has the measured errors):
   :data:`CONTACT_SOLIMP` (fitted to the Hunt-Crossley contact by the
   standing height, docs/mujoco.md).
 
-Not supported yet: the prosthesis models, wrap objects, child offset
-frames, other joint kinds (raise :class:`NotImplementedError`).
+* the prosthesis's SpringGeneralizedForce: MuJoCo's joint stiffness,
+  springref and damping (the same linear law);
+* wrap objects: a WrapCylinder is a MuJoCo wrapping cylinder, a
+  WrapEllipsoid a wrapping sphere of its best-fitting semi-axis
+  (:func:`_fit_wrap_radii`), in the path segment the wrap acts on; quadrants
+  are not modelled (:func:`_wrap_geoms`);
+* markers: sites ``marker-<name>`` on their bodies;
+* scenario edits: :func:`with_obstacles` (RunEnv) and :func:`with_target`
+  (Arm2DEnv) add their geoms/bodies to a twin's MJCF.
+
+Not supported yet: child offset frames, other joint kinds (raise
+:class:`NotImplementedError`).
 """
 from __future__ import annotations
 
@@ -70,11 +80,12 @@ import numpy as np
 
 from . import spec as S
 
-__all__ = ["fit_muscle", "thelen_static_force", "MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
+__all__ = ["with_target", "with_obstacles", "fit_muscle", "thelen_static_force", "MJCF_MODELS", "LigamentMap", "MjcfModel", "MuscleMap", "ligament_torque", "R_MJ_FROM_OS", "build_mjcf", "mjcf", "muscle_params",
            "thelen_active_fl", "thelen_passive_fl", "mujoco_fl", "mujoco_fp"]
 
 #: the built models that have a MuJoCo twin
-MJCF_MODELS = ("gait14dof22musc", "gait14dof22musc_planar", "gait9dof18musc")
+MJCF_MODELS = ("gait14dof22musc", "gait14dof22musc_planar", "gait9dof18musc", "gait14dof22musc_pros",
+               "gait14dof22musc_planar_pros", "arm2dof6musc")
 
 #: MuJoCo world coordinates of a vector given in OpenSim's ground frame: v_mj = R @ v_os
 R_MJ_FROM_OS = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -84,8 +95,9 @@ _FRAME_QUAT = (math.cos(math.pi / 4), math.sin(math.pi / 4), 0.0, 0.0)
 TIMESTEP = 0.001
 #: contact softness: solref (time constant s, damping ratio) and solimp, chosen by a grid search that
 #: best matches the pelvis height of OpenSim's Hunt-Crossley feet in the first 0.5 s from the standing
-#: pose (excitations 0.05; docs/mujoco.md)
-CONTACT_SOLREF = (0.04, 2.0)
+#: pose (excitations 0.05; summed RMS of gait14dof22musc and gait9dof18musc; docs/mujoco.md), with the
+#: tables' friction 0.8
+CONTACT_SOLREF = (0.06, 2.0)
 CONTACT_SOLIMP = (0.9, 0.95, 0.03, 0.5, 2.0)
 #: mass (kg) and inertia (kg m^2) of a mover body (a moving path point)
 MOVER_MASS = 1e-2
@@ -203,6 +215,11 @@ class MjcfModel:
     contacts: dict[str, tuple[tuple[str, str], ...]]
     ligaments: tuple[LigamentMap, ...]
     force_names: tuple[str, ...]
+    #: SpringGeneralizedForce -> (coordinate, stiffness N m/rad, rest angle rad, viscosity N m s/rad): MuJoCo's
+    #: joint stiffness/springref/damping, the same law
+    springs: dict[str, tuple[str, float, float, float]] = field(default_factory=dict)
+    #: CoordinateLimitForces of locked coordinates (no joint in the twin; the engine reports their constant force)
+    locked_ligaments: tuple[LigamentMap, ...] = ()
     #: what is approximated, one line each (docs, info)
     notes: list[str] = field(default_factory=list)
 
@@ -386,15 +403,74 @@ def build_mjcf(model_spec: S.ModelSpec, fit_muscles: bool = True) -> MjcfModel:
     ``mujoco`` package, which measures those lengths on a first, rigid-tendon
     twin). False: the rigid-tendon mapping of :func:`muscle_params`.
     """
-    twin = _build(model_spec, None)
+    radii = _fit_wrap_radii(model_spec) if any(isinstance(w, S.WrapEllipsoid) for b in model_spec.bodies
+                                                for w in b.wrap_objects) else {}
+    twin = _build(model_spec, None, radii)
     if not fit_muscles:
         return twin
     ranges = _length_ranges(twin)
     fitted = {m.name: fit_muscle(model_spec, m, *ranges[m.name]) for m in model_spec.muscles}
-    return _build(model_spec, fitted)
+    return _build(model_spec, fitted, radii)
 
 
-def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
+def _fit_wrap_radii(model_spec: S.ModelSpec) -> dict[str, float]:
+    """Per WrapEllipsoid, the radius of its MuJoCo sphere: the semi-axis whose sphere gives the smallest
+    musculotendon-length error (RMS) against OpenSim for the muscles that wrap on it, over 41 values of
+    each free coordinate's range (the others at 0), measured on the ``.osim`` file built from the same
+    tables."""
+    import mujoco
+
+    from . import model_path
+    from osim.sim._opensim import opensim
+
+    model = opensim.Model(str(model_path(model_spec.name)))
+    state = model.initSystem()
+    coords = model.getCoordinateSet()
+    free = [c.name for c in model_spec.coordinates if not c.locked]
+    users: dict[str, list[str]] = {}
+    for m in model_spec.muscles:
+        for pw in m.wraps:
+            users.setdefault(pw.wrap_object, []).append(m.name)
+    sweeps = {c: np.linspace(*{k.name: k.range for k in model_spec.coordinates}[c], 41) for c in free}
+    ref = {}
+    for c, xs in sweeps.items():
+        rows = []
+        for x in xs:
+            for k in range(coords.getSize()):
+                coords.get(k).setValue(state, 0.0, False)
+            coords.get(c).setValue(state, float(x), False)
+            model.realizePosition(state)
+            rows.append([model.getMuscles().get(n).getLength(state) for n in (m.name for m in model_spec.muscles)])
+        ref[c] = np.array(rows)
+    names = [m.name for m in model_spec.muscles]
+    radii: dict[str, float] = {}
+    for b in model_spec.bodies:
+        for w in b.wrap_objects:
+            if not isinstance(w, S.WrapEllipsoid) or w.name not in users:
+                continue
+            best = None
+            for r in sorted(set(float(x) for x in w.dimensions)):
+                trial = _build(model_spec, None, {**radii, w.name: r})
+                mm = mujoco.MjModel.from_xml_string(trial.xml)
+                dd = mujoco.MjData(mm)
+                cols = [names.index(n) for n in users[w.name]]
+                tids = [mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_TENDON, n) for n in users[w.name]]
+                err = []
+                for c, xs in sweeps.items():
+                    adr = mm.jnt_qposadr[mujoco.mj_name2id(mm, mujoco.mjtObj.mjOBJ_JOINT, c)]
+                    for i, x in enumerate(xs):
+                        dd.qpos[:] = 0.0
+                        dd.qpos[adr] = x
+                        mujoco.mj_fwdPosition(mm, dd)
+                        err.append(dd.ten_length[tids] - ref[c][i, cols])
+                rms = float(np.sqrt(np.mean(np.square(err))))
+                if best is None or rms < best[0]:
+                    best = (rms, r)
+            radii[w.name] = best[1]
+    return radii
+
+
+def _build(model_spec: S.ModelSpec, fitted: dict | None, radii: dict[str, float] | None = None) -> MjcfModel:
     from .builder import check_spec
 
     check_spec(model_spec)
@@ -418,8 +494,10 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
     ET.SubElement(world, "light", pos="0 -2 4", dir="0 0.4 -1", directional="true")
     solref, solimp = _v(CONTACT_SOLREF), _v(CONTACT_SOLIMP)
     # the ground half space (OpenSim: y < 0 of ground) is MuJoCo's plane z = 0
+    # friction 0: MuJoCo takes the larger of the two geoms' coefficients, so each foot contact has its own
+    # Hunt-Crossley force's static friction (the spheres carry it)
     ET.SubElement(world, "geom", name="platform", type="plane", size="0 0 1", material="grid",
-                  contype="0", conaffinity="1", group="0", solref=solref, solimp=solimp)
+                  contype="0", conaffinity="1", group="0", solref=solref, solimp=solimp, friction="0 0 0")
     frame = ET.SubElement(world, "frame", name="opensim_ground", quat=_v(_FRAME_QUAT))
 
     elements: dict[str, ET.Element] = {"ground": frame}
@@ -444,8 +522,6 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
         j = joint_of_child[b.name]
         if j.child_offset != (S.ORIGIN, S.NO_ROTATION):
             raise NotImplementedError(f"{j.name}: child offset frames are not supported by the MJCF builder")
-        if b.wrap_objects:
-            raise NotImplementedError(f"{b.name}: wrap objects are not supported by the MJCF builder yet")
         parent_el = elements[j.parent]
         translation, orientation = j.parent_offset
         pos = np.asarray(translation, dtype=float)
@@ -518,7 +594,20 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
                 couplings.append(cp)
                 add_joint(body_el, name, "slide", axis, None, armature=_f(SLIDE_ARMATURE))
         elements[b.name] = body_el
-    notes.append("knee translations: slide joints held to quartic fits of the splines by equality constraints")
+    if any(j.transform and any(a.function is not None and not isinstance(a.function, (S.Linear, S.Constant))
+                               for a in j.transform) for j in model_spec.joints):
+            notes.append("knee translations: slide joints held to quartic fits of the splines by equality constraints")
+
+    # ---------------------------------------------------- wrapping surfaces
+    wraps = _wrap_geoms(model_spec, elements, radii or {})
+    if wraps:
+        notes.append("wrap objects: cylinders as MuJoCo wrapping cylinders (infinite length), ellipsoids as "
+                     "wrapping spheres (radius: the semi-axis with the smallest path error against OpenSim); "
+                     "quadrants not modelled")
+
+    # -------------------------------------------------------------- markers
+    for mk in model_spec.markers:
+        ET.SubElement(elements[mk.frame], "site", name=f"marker-{mk.name}", pos=_v(mk.location), group="4")
 
     # -------------------------------------------------------------- contact
     contacts: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -537,7 +626,8 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
                           rgba="0.3 0.6 0.9 0.6")
             members.append((gname, g.frame))
         contacts[f.name] = tuple(members)
-    notes.append("contact: MuJoCo soft contact (solref/solimp fitted by the standing height), not Hunt-Crossley")
+    if contacts:
+        notes.append("contact: MuJoCo soft contact (solref/solimp fitted by the standing height), not Hunt-Crossley")
 
     # ---------------------------------------------------------- bone geoms
     for j in model_spec.joints:
@@ -552,9 +642,8 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
     equality_el = ET.SubElement(root, "equality")
     actuator_el = ET.SubElement(root, "actuator")
     muscles: list[MuscleMap] = []
+    rest_frames = _rest_frames(model_spec)
     for m in model_spec.muscles:
-        if m.wraps:
-            raise NotImplementedError(f"{m.name}: path wraps are not supported by the MJCF builder yet")
         sites, dropped = [], []
         for p in m.path:
             site = f"{m.name}-{p.name}"
@@ -582,8 +671,17 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
                 ET.SubElement(mover, "site", name=site, pos="0 0 0")
             sites.append(site)
         spatial = ET.SubElement(tendon_el, "spatial", name=m.name)
-        for site in sites:
+        segment_wrap, skipped = _assign_wraps(m, wraps, rest_frames) if m.wraps else ({}, [])
+        for k, site in enumerate(sites):
             ET.SubElement(spatial, "site", site=site)
+            if k in segment_wrap:
+                geom, side = wraps[segment_wrap[k]][:2]
+                attrs = {"geom": geom}
+                if side:
+                    attrs["sidesite"] = side
+                ET.SubElement(spatial, "geom", attrs)
+        for w in skipped:
+            notes.append(f"{m.name}: wrap {w} left out (MuJoCo wraps one surface per path segment)")
         prm = muscle_params(model_spec, m)
         if fitted is not None:
             prm.update(fitted[m.name])
@@ -610,18 +708,33 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
 
     # ------------------------------------------------------------ ligaments
     ligaments = []
+    locked_ligaments: list[LigamentMap] = []
+    springs: dict[str, tuple[str, float, float, float]] = {}
     for f in model_spec.forces:
         if isinstance(f, S.CoordinateLimit):
-            if coordinate_joint.get(f.coordinate) is None:
-                continue  # a locked coordinate: the limit never acts
             deg = math.pi / 180
+            if coordinate_joint.get(f.coordinate) is None:  # a locked coordinate: a constant force
+                locked_ligaments.append(LigamentMap(f.name, f.coordinate, f.upper_stiffness / deg,
+                                                    f.upper_limit * deg, f.lower_stiffness / deg,
+                                                    f.lower_limit * deg, f.damping / deg, f.transition * deg))
+                continue
             ligaments.append(LigamentMap(f.name, f.coordinate, f.upper_stiffness / deg, f.upper_limit * deg,
                                          f.lower_stiffness / deg, f.lower_limit * deg, f.damping / deg,
                                          f.transition * deg))
         elif isinstance(f, S.CoordinateSpring):
-            raise NotImplementedError(f"{f.name}: SpringGeneralizedForce (the prosthesis) is not supported yet")
-    notes.append("ligaments: OpenSim's CoordinateLimitForce curves, applied as joint torques by the engine "
-                 "at every MuJoCo step (not in the MJCF)")
+            # -stiffness (q - rest) - viscosity qdot: MuJoCo's passive joint spring and damper (exact)
+            joint = coordinate_joint.get(f.coordinate)
+            if joint is None:
+                continue
+            (jel,) = [el for el in root.iter("joint") if el.get("name") == joint]
+            jel.set("stiffness", _f(f.stiffness))
+            jel.set("springref", _f(f.rest_length))
+            jel.set("damping", _f(f.viscosity))
+            springs[f.name] = (f.coordinate, float(f.stiffness), float(f.rest_length), float(f.viscosity))
+            notes.append(f"{f.name}: SpringGeneralizedForce as MuJoCo's joint stiffness and damping")
+    if ligaments:
+        notes.append("ligaments: OpenSim's CoordinateLimitForce curves, applied as joint torques by the engine "
+                     "at every MuJoCo step (not in the MJCF)")
 
     for cp in couplings:
         coefficients = list(cp.coefficients)
@@ -639,8 +752,100 @@ def _build(model_spec: S.ModelSpec, fitted: dict | None) -> MjcfModel:
         joint_coordinates=joint_coordinates, joint_bodies=joint_bodies,
         body_names=tuple(b.name for b in model_spec.bodies), muscles=tuple(muscles), couplings=tuple(couplings),
         contacts=contacts, ligaments=tuple(ligaments), force_names=tuple(f.name for f in model_spec.forces),
+        springs=springs, locked_ligaments=tuple(locked_ligaments),
         notes=notes,
     )
+
+
+def _rest_frames(model_spec: S.ModelSpec) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each body's origin and rotation in ground with every coordinate at 0 (the joints' parent offsets)."""
+    def rot(angles):
+        w, x, y, z = _quat_xyz(angles)
+        return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                         [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                         [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+
+    frames = {"ground": (np.zeros(3), np.eye(3))}
+    joint_of_child = {j.child: j for j in model_spec.joints}
+    for b in model_spec.bodies:
+        j = joint_of_child[b.name]
+        p, R = frames[j.parent]
+        t, o = j.parent_offset
+        frames[b.name] = (p + R @ np.asarray(t, dtype=float), R @ rot(o))
+    return frames
+
+
+def _wrap_geoms(model_spec: S.ModelSpec, elements: dict, radii: dict[str, float]) -> dict[str, tuple]:
+    """Wrapping geoms (and side sites for quadrants) for the bodies' wrap objects.
+
+    Returns ``{wrap object: (geom name, side site (None), body, centre in the body, size)}``: a
+    WrapCylinder is a MuJoCo cylinder (MuJoCo wraps around its infinite axis); a WrapEllipsoid a sphere
+    (MuJoCo wraps only spheres and cylinders) of the radius ``radii`` gives (:func:`_fit_wrap_radii`:
+    the semi-axis with the smallest path error), else its largest semi-axis. Quadrants get no side site:
+    MuJoCo wraps around a side site's side whether or not the straight path crosses the surface, where
+    OpenSim wraps only when it does (measured on TRIlong over shoulder elevation: path error 10.6 mm
+    RMS with a side site on the humeral head's quadrant and its semi-axis along the quadrant, 4.1 mm
+    without the side site, 1.8 mm without it and with the largest semi-axis). Without a side site
+    MuJoCo wraps, when the path crosses, the shorter way round.
+    """
+    out = {}
+    for b in model_spec.bodies:
+        for w in b.wrap_objects:
+            if not w.active:
+                continue
+            quat = _quat_xyz(w.rotation)
+            if isinstance(w, S.WrapCylinder):
+                size, attrs = float(w.radius), {"type": "cylinder", "size": f"{_f(w.radius)} {_f(w.length / 2)}"}
+            elif isinstance(w, S.WrapEllipsoid):
+                size = float(radii.get(w.name, max(w.dimensions)))
+                attrs = {"type": "sphere", "size": _f(size)}
+            else:  # pragma: no cover - the tables have only these two
+                raise NotImplementedError(f"{w.name}: wrap object kind {type(w).__name__}")
+            name = f"wrap-{w.name}"
+            ET.SubElement(elements[b.name], "geom", name=name, pos=_v(w.translation), quat=_v(quat),
+                          contype="0", conaffinity="0", group="3", mass="0", rgba="0.5 0.5 0.9 0.4", **attrs)
+            side = None
+            out[w.name] = (name, side, b.name, np.asarray(w.translation, dtype=float), size)
+    return {k: v for k, v in out.items()}
+
+
+def _assign_wraps(m: S.Muscle, wraps: dict, rest: dict) -> tuple[dict[int, str], list[str]]:
+    """Which path segment (index of its first point) each of the muscle's wraps goes in.
+
+    A wrap with a point range goes in the first segment of that range; one over the whole path in the
+    segment that passes closest to the object's centre at the rest pose (distance in object sizes).
+    MuJoCo allows one wrapping geom between two sites: of two wraps wanting the same segment the closer
+    one is kept, the other is reported as left out.
+    """
+    def ground(body, local):
+        p, R = rest[body]
+        return p + R @ np.asarray(local, dtype=float)
+
+    points = [ground(p.body, p.location) for p in m.path if isinstance(p, S.PathPoint)]
+    wanted: dict[int, tuple[float, str]] = {}
+    skipped = []
+    for pw in m.wraps:
+        if pw.wrap_object not in wraps:
+            continue
+        _, _, body, centre, size = wraps[pw.wrap_object]
+        c = ground(body, centre)
+        if pw.range != (-1, -1):
+            k, dist = pw.range[0] - 1, 0.0
+        else:
+            best = []
+            for k in range(len(points) - 1):
+                a, b = points[k], points[k + 1]
+                t = np.clip(np.dot(c - a, b - a) / max(np.dot(b - a, b - a), 1e-12), 0.0, 1.0)
+                best.append((float(np.linalg.norm(a + t * (b - a) - c)) / size, k))
+            dist, k = min(best)
+        if k in wanted:
+            if dist < wanted[k][0]:
+                skipped.append(wanted[k][1])
+            else:
+                skipped.append(pw.wrap_object)
+                continue
+        wanted[k] = (dist, pw.wrap_object)
+    return {k: w for k, (d, w) in wanted.items()}, skipped
 
 
 def _length_ranges(twin: MjcfModel, samples: int = 400, seed: int = 0) -> dict[str, tuple[float, float]]:
@@ -765,6 +970,46 @@ def _quat_mul(p, q):
     w2, x2, y2, z2 = q
     return (w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2, w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
             w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2, w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2)
+
+
+#: the obstacles' contact: frictionless (as the 2017 code set), on the same softness as the feet
+OBSTACLE_HIDDEN = (0.0, -0.1, 1e-4)
+
+
+def with_obstacles(xml: str, count: int) -> str:
+    """The twin's MJCF with ``count`` obstacle spheres ``{i}-contact`` fixed in the ground (RunEnv).
+
+    As the OpenSim edit (:mod:`osim.sim.edits.obstacles`), they touch only the foot contact spheres (the
+    only geoms with ``contype`` 1) and have no friction (``condim`` 1 with a priority over the feet);
+    hidden below the ground until placed (the engine moves and sizes them per episode).
+    """
+    if count == 0:
+        return xml
+    root = ET.fromstring(xml)
+    frame = root.find("./worldbody/frame[@name='opensim_ground']")
+    x, y, r = OBSTACLE_HIDDEN
+    for i in range(count):
+        ET.SubElement(frame, "geom", name=f"{i}-contact", type="sphere", size=_f(r), pos=_v((x, y, 0.0)),
+                      contype="0", conaffinity="1", condim="1", priority="1", friction="0 0 0", group="0",
+                      solref=_v(CONTACT_SOLREF), solimp=_v(CONTACT_SOLIMP), rgba="0.6 0.4 0.2 1")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
+
+
+def with_target(xml: str) -> str:
+    """The twin's MJCF with Arm2DEnv's target body (:mod:`osim.sim.edits.target`): a 2 cm green sphere,
+    mass 1e-4 kg, 0.25 m in front of the arm's plane, fixed in the ground (the engine moves it per
+    episode); no contact, no force on the arm."""
+    from osim.sim.edits.target import TARGET_BODY, TARGET_INERTIA, TARGET_MASS, TARGET_OFFSET_Z, TARGET_RADIUS
+
+    root = ET.fromstring(xml)
+    frame = root.find("./worldbody/frame[@name='opensim_ground']")
+    body = ET.SubElement(frame, "body", name=TARGET_BODY, pos=_v((0.0, 0.0, TARGET_OFFSET_Z)))
+    ET.SubElement(body, "inertial", pos="0 0 0", mass=_f(TARGET_MASS), diaginertia=_v(TARGET_INERTIA))
+    ET.SubElement(body, "geom", type="sphere", size=_f(TARGET_RADIUS), contype="0", conaffinity="0",
+                  mass="0", rgba="0 1 0 1")
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
 
 
 @lru_cache(maxsize=None)

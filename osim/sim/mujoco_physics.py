@@ -1,4 +1,4 @@
-"""The MuJoCo engine: the MuJoCo twin of a built gait model behind the Physics face.
+"""The MuJoCo engine: the MuJoCo twin of a built model behind the Physics face.
 
 The model is generated from the same parameter tables as the ``.osim`` file
 (:mod:`osim.models.mjcf`); the names of coordinates, bodies, joints,
@@ -20,8 +20,12 @@ Failure: a non-finite state, or MuJoCo's own warnings of a bad state (it
 would silently reset the data), raise :class:`~osim.sim.errors.SimulationError`
 and set :attr:`failed` until the next reset, as the OpenSim engine does.
 
-Not supported (a clear error): models without a MuJoCo twin, scenario edits,
-the fast model variants and OpenSim integration settings, actuator subsets
+Scenario edits: ``obstacles`` (RunEnv's spheres, moved per episode in the
+compiled model), ``ground_friction``, ``arm_target`` (Arm2DEnv's target body)
+and ``platforms`` without slots, with the OpenSim edits' handle methods.
+
+Not supported (a clear error): models without a MuJoCo twin, platforms, the
+fast model variants and OpenSim integration settings, actuator subsets
 other than every muscle, the visualizer.
 """
 from __future__ import annotations
@@ -36,6 +40,7 @@ import numpy as np
 from osim.sim.errors import ModelLoadError, SimulationError
 from osim.sim.physics import Physics
 from osim.sim.settings import Integration
+from osim.models import model_spec as model_spec_of
 
 __all__ = ["MuJoCoPhysics", "SUBSTEPS", "mujoco_available"]
 
@@ -97,15 +102,21 @@ class MuJoCoPhysics(Physics):
         actuators: Sequence[str] | None = None,
     ) -> None:
         mujoco = _import_mujoco()
-        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf
+        from osim.models.mjcf import MJCF_MODELS, R_MJ_FROM_OS, TIMESTEP, mjcf, with_obstacles, with_target
 
         self.model_path = Path(model_path)
         name = self.model_path.stem
         if name not in MJCF_MODELS:
             raise ModelLoadError(f"engine='mujoco' runs the built models with a MuJoCo twin "
                                  f"({', '.join(MJCF_MODELS)}); {self.model_path.name} has none")
-        if edits:
-            raise ValueError(f"engine='mujoco' does not support scenario edits yet (asked: {', '.join(edits)})")
+        from osim.sim.edits import check_edits
+
+        edits = check_edits(edits or {})
+        unsupported = [e for e in edits if e not in MUJOCO_EDITS
+                       or (e == "platforms" and edits[e]["count"])]
+        if unsupported:
+            raise ValueError(f"engine='mujoco' does not support the scenario edits {', '.join(unsupported)} yet "
+                             f"(it has: obstacles, ground_friction, platforms with count 0, arm_target)")
         if tuple(model_variants):
             raise ValueError("the fast model variants are OpenSim models; engine='mujoco' has its own "
                              "integration (use the default physics preset)")
@@ -120,12 +131,17 @@ class MuJoCoPhysics(Physics):
         self.integrator_accuracy = float(integrator_accuracy)
         self.integration = integration
         self.model_variants = ()
-        self.edits = {}
+        self.edits = edits
         self.step_size = float(step_size)
         self.twin = mjcf(name)
         self._mj = mujoco
+        self._n_obstacles = int(edits.get("obstacles", {}).get("count", 0))
+        self._has_target = "arm_target" in edits
+        xml = with_obstacles(self.twin.xml, self._n_obstacles)
+        if self._has_target:
+            xml = with_target(xml)
         try:
-            self.model = mujoco.MjModel.from_xml_string(self.twin.xml)
+            self.model = mujoco.MjModel.from_xml_string(xml)
         except ValueError as exc:
             raise ModelLoadError(f"MuJoCo could not compile the twin of {name}: {exc}") from exc
         self.data = mujoco.MjData(self.model)
@@ -134,6 +150,7 @@ class MuJoCoPhysics(Physics):
             raise ValueError(f"step_size {step_size} is not a multiple of MuJoCo's timestep {self.model.opt.timestep}")
         self._R = R_MJ_FROM_OS
         self._resolve(actuators, initial_excitation)
+        self._handles = self._make_handles()
         self.failed = False
         self.istep = 0
         self._strength = np.ones(self.n_muscles)
@@ -143,10 +160,19 @@ class MuJoCoPhysics(Physics):
     # ------------------------------------------------------------ names
     def _resolve(self, actuators, initial_excitation) -> None:
         mj, m, tw = self._mj, self.model, self.twin
-        self.coordinate_names = tuple(tw.coordinate_joint)
+        cjoint, cdefault = dict(tw.coordinate_joint), dict(tw.coordinate_default)
         self.body_names = tw.body_names
-        self.joint_names = tuple(tw.joint_coordinates)
         self.joint_coordinates = dict(tw.joint_coordinates)
+        if self._has_target:  # OpenSim adds the target's joint, coordinates and body last
+            from osim.sim.edits.target import TARGET_BODY, TARGET_COORDINATES, TARGET_JOINT
+
+            for c in TARGET_COORDINATES:
+                cjoint[c], cdefault[c] = None, 0.0
+            self.joint_coordinates[TARGET_JOINT] = TARGET_COORDINATES
+            self.body_names = self.body_names + (TARGET_BODY,)
+        self._cdefault = cdefault
+        self.coordinate_names = tuple(cjoint)
+        self.joint_names = tuple(self.joint_coordinates)
         self.muscle_names = tuple(mu.name for mu in tw.muscles)
         self.n_muscles = len(self.muscle_names)
         if actuators is not None:
@@ -161,15 +187,16 @@ class MuJoCoPhysics(Physics):
         self.control_low = np.zeros(self.n_muscles)
         self.control_high = np.ones(self.n_muscles)
         self.actuator_state_names = ()
-        self.force_names = tw.force_names
-        self.marker_names = ()
+        self.force_names = tw.force_names + tuple(f"{i}-force" for i in range(self._n_obstacles))
+        self.marker_names = tuple(mk.name for mk in model_spec_of(self.model_path.stem).markers)
+        self._marker_site = {n: mj.mj_name2id(m, mj.mjtObj.mjOBJ_SITE, f"marker-{n}") for n in self.marker_names}
         self.initial_excitation = None if initial_excitation is None else float(initial_excitation)
         self._initial_controls = np.full(self.n_muscles, 0.0 if initial_excitation is None
                                          else float(initial_excitation))
         # coordinates -> qpos / dof addresses (-1: locked, a constant)
         qadr, dadr = [], []
         for c in self.coordinate_names:
-            j = tw.coordinate_joint[c]
+            j = cjoint[c]
             if j is None:
                 qadr.append(-1)
                 dadr.append(-1)
@@ -180,7 +207,7 @@ class MuJoCoPhysics(Physics):
         self._qadr = np.array(qadr)
         self._dadr = np.array(dadr)
         self._free = self._qadr >= 0
-        self._fixed_q = np.array([0.0 if a >= 0 else tw.coordinate_default[c]
+        self._fixed_q = np.array([0.0 if a >= 0 else cdefault[c]
                                   for c, a in zip(self.coordinate_names, qadr)])
         self._coord_index = {c: k for k, c in enumerate(self.coordinate_names)}
         self._couplings = []
@@ -199,18 +226,25 @@ class MuJoCoPhysics(Physics):
         self._height = self._lopt * np.sin([mu.pennation for mu in tw.muscles])
         self._nominal_force = np.array([mu.force for mu in tw.muscles])
         self.nominal_max_isometric_force = np.array([mu.max_isometric_force for mu in tw.muscles])
-        # contacts: per force, its sphere geoms and bodies
+        # contacts: per force, its sphere geoms and bodies, and the geom they touch (the ground or an obstacle)
         self._contact_geoms = {}
-        self._geom_force = {}
-        for fname, members in tw.contacts.items():
-            entries = []
-            for gname, body in members:
-                gid = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, gname)
-                entries.append((gid, body))
-                self._geom_force[gid] = fname
-            self._contact_geoms[fname] = entries
+        self._counter_geom = {}
         self._floor = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, "platform")
+        for fname, members in tw.contacts.items():
+            self._contact_geoms[fname] = [(mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, g), body) for g, body in members]
+            self._counter_geom[fname] = self._floor
+        spheres = {g: (mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, g), body)
+                   for members in tw.contacts.values() for g, body in members}
+        self._obstacle_geoms = []
+        from osim.sim.edits.obstacles import FOOT_SPHERES
+
+        for i in range(self._n_obstacles):
+            self._contact_geoms[f"{i}-force"] = [spheres[g] for g in FOOT_SPHERES]
+            gid = mj.mj_name2id(m, mj.mjtObj.mjOBJ_GEOM, f"{i}-contact")
+            self._counter_geom[f"{i}-force"] = gid
+            self._obstacle_geoms.append(gid)
         self._ligaments = tw.ligaments
+        self._locked_ligaments = {g.name: g for g in tw.locked_ligaments}
         self._ligament_index = {g.name: k for k, g in enumerate(tw.ligaments)}
         self._lig_q = np.array([self._qadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
         self._lig_d = np.array([self._dadr[self._coord_index[g.coordinate]] for g in tw.ligaments], dtype=np.intp)
@@ -224,6 +258,7 @@ class MuJoCoPhysics(Physics):
         self._lig_damp = np.array([g.damping for g in _lig])
         self._total_mass = float(np.sum(m.body_mass))
         self._bones = [(p, c) for p, c in tw.joint_bodies.values() if p in self._body_id and c in self._body_id]
+        self._wrap_site = int(mj.mjtWrap.mjWRAP_SITE)
         self._warn_kinds = (mj.mjtWarning.mjWARN_BADQACC, mj.mjtWarning.mjWARN_BADQPOS, mj.mjtWarning.mjWARN_BADQVEL)
 
     # ------------------------------------------------------------ lifecycle
@@ -236,7 +271,9 @@ class MuJoCoPhysics(Physics):
             m.actuator_biasprm[self._act_ids, 2] = force
             self._strength_pending = False
         mj.mj_resetData(m, d)
-        q = np.array([self.twin.coordinate_default[c] for c in self.coordinate_names])
+        if self._has_target:
+            self._handles["arm_target"].place(0.0, 0.0, forward=False)  # the default state's target
+        q = np.array([self._cdefault[c] for c in self.coordinate_names])
         u = np.zeros(len(q))
         for name, value in (coordinates or {}).items():
             q[self._index(name)] = float(value)
@@ -317,8 +354,26 @@ class MuJoCoPhysics(Physics):
         self._strength = multipliers.copy()
         self._strength_pending = True
 
+    def _make_handles(self) -> dict[str, Any]:
+        handles: dict[str, Any] = {}
+        if "obstacles" in self.edits:
+            handles["obstacles"] = _Obstacles(self)
+        if "ground_friction" in self.edits:
+            handles["ground_friction"] = _GroundFriction(self)
+        if self._has_target:
+            handles["arm_target"] = _Target(self)
+        if "platforms" in self.edits:
+            from osim.sim.edits import _NoPlatforms
+
+            handles["platforms"] = _NoPlatforms()
+        return handles
+
     def edit(self, name: str) -> Any:
-        raise KeyError(f"this model has no {name!r} edit (added at load: none; engine='mujoco' has no edits yet)")
+        try:
+            return self._handles[name]
+        except KeyError:
+            raise KeyError(f"this model has no {name!r} edit (added at load: "
+                           f"{', '.join(self._handles) or 'none'})") from None
 
     def close(self) -> None:
         self.data = None
@@ -458,6 +513,19 @@ class MuJoCoPhysics(Physics):
         if name in self._ligament_index:
             k = self._ligament_index[name]
             return [float(self._ligament_torques()[k]), self._ligament_energy(k)]
+        if name in self._locked_ligaments:
+            from osim.models.mjcf import ligament_torque
+
+            g = self._locked_ligaments[name]
+            q = float(self._fixed_q[self._coord_index[g.coordinate]])
+            if g.lower_limit <= q <= g.upper_limit:
+                return [0.0, 0.0]
+            edge, k = (g.upper_limit, g.upper_stiffness) if q > g.upper_limit else (g.lower_limit, g.lower_stiffness)
+            return [float(ligament_torque(g, q, 0.0)), _spring_energy(q, edge, k, g.transition)]
+        if name in self.twin.springs:
+            coordinate, stiffness, rest, viscosity = self.twin.springs[name]
+            k = self._coord_index[coordinate]
+            return [float(-stiffness * (self.q()[k] - rest) - viscosity * self.u()[k])]
         if name in self.muscle_names:
             k = self.muscle_names.index(name)
             return [float(-self.data.actuator_force[self._act_ids[k]])]
@@ -485,22 +553,20 @@ class MuJoCoPhysics(Physics):
         if lo <= q <= up:
             return 0.0
         edge, stiffness = (up, self._lig_kup[k]) if q > up else (lo, self._lig_klo[k])
-        x = np.linspace(0.0, abs(q - edge), 65)
-        t = np.clip(x / tr, 0.0, 1.0)
-        torque = stiffness * t * t * t * (10 + t * (6 * t - 15)) * x
-        return float(np.sum((torque[1:] + torque[:-1]) * np.diff(x)) / 2)
+        return _spring_energy(q, edge, stiffness, tr)
 
     def _contact_record(self, name: str) -> list[float]:
         mj, m, d = self._mj, self.model, self.data
         entries = self._contact_geoms[name]
+        counter = self._counter_geom[name]
         per_geom = {gid: (np.zeros(3), np.zeros(3)) for gid, _ in entries}  # force on the sphere, point
         f6 = np.zeros(6)
         for i in range(d.ncon):
             con = d.contact[i]
             g1, g2 = con.geom1, con.geom2
-            if g1 in per_geom and g2 == self._floor:
+            if g1 in per_geom and g2 == counter:
                 gid = g1
-            elif g2 in per_geom and g1 == self._floor:
+            elif g2 in per_geom and g1 == counter:
                 gid = g2
             else:
                 continue
@@ -532,8 +598,24 @@ class MuJoCoPhysics(Physics):
             record += r
         return [float(x) for x in record]
 
+    def _marker(self, name: str) -> int:
+        try:
+            return self._marker_site[name]
+        except KeyError:
+            raise KeyError(f"unknown marker {name!r}; the model has "
+                           f"{', '.join(self.marker_names) or 'none'}") from None
+
     def marker_position(self, name: str) -> np.ndarray:
-        raise KeyError(f"unknown marker {name!r}; the model has none")
+        return self._os(self.data.site_xpos[self._marker(name)])
+
+    def _marker_kinematics(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        mj, sid = self._mj, self._marker(name)
+        vel, acc = np.zeros(6), np.zeros(6)
+        mj.mj_objectVelocity(self.model, self.data, mj.mjtObj.mjOBJ_SITE, sid, vel, 0)
+        self._ensure_acc()
+        mj.mj_objectAcceleration(self.model, self.data, mj.mjtObj.mjOBJ_SITE, sid, acc, 0)
+        acc[3:] += self.model.opt.gravity
+        return self.marker_position(name), self._os(vel[3:]), self._os(acc[3:])
 
     # ------------------------------------------------------ state description
     def state_desc(self) -> dict[str, Any]:
@@ -564,6 +646,10 @@ class MuJoCoPhysics(Physics):
             for k, name in enumerate(self.muscle_names)
         }
         desc["markers"] = {}
+        for name in self.marker_names:
+            pos, vel, acc = self._marker_kinematics(name)
+            desc["markers"][name] = {"pos": [float(x) for x in pos], "vel": [float(x) for x in vel],
+                                     "acc": [float(x) for x in acc]}
         desc["misc"] = {
             "mass_center_pos": [float(x) for x in self.mass_center_position()],
             "mass_center_vel": [float(x) for x in self.mass_center_velocity()],
@@ -581,16 +667,18 @@ class MuJoCoPhysics(Physics):
             adr, num = m.tendon_adr[tid], m.tendon_num[tid]
             points = []
             for w in range(adr, adr + num):
+                if m.wrap_type[w] != self._wrap_site:
+                    continue  # a wrapping surface, not a path point
                 sid = m.wrap_objid[w]
                 points.append(tuple(float(x) for x in self._os(d.site_xpos[sid])))
             muscles.append({"name": name, "points": points, "activation": float(d.act[self._act_ids[k]]),
                             "side": "l" if name.endswith("_l") else "r"})
         contacts = []
-        for fname, entries in self._contact_geoms.items():
-            for gid, _ in entries:
-                contacts.append({"name": self._mj.mj_id2name(m, self._mj.mjtObj.mjOBJ_GEOM, gid),
-                                 "center": tuple(float(x) for x in self._os(d.geom_xpos[gid])),
-                                 "radius": float(m.geom_size[gid, 0])})
+        geoms = [gid for fname in self.twin.contacts for gid, _ in self._contact_geoms[fname]]
+        for gid in geoms + self._obstacle_geoms:
+            contacts.append({"name": self._mj.mj_id2name(m, self._mj.mjtObj.mjOBJ_GEOM, gid),
+                             "center": tuple(float(x) for x in self._os(d.geom_xpos[gid])),
+                             "radius": float(m.geom_size[gid, 0])})
         return {
             "segments": [(pos[a], pos[b]) for a, b in self._bones],
             "muscles": muscles,
@@ -602,3 +690,86 @@ class MuJoCoPhysics(Physics):
 
 #: MuJoCo steps per 10 ms env step
 SUBSTEPS = 10
+
+
+def _spring_energy(q: float, edge: float, stiffness: float, transition: float) -> float:
+    """A CoordinateLimitForce spring's potential energy at q beyond its limit ``edge``: its torque (without
+    damping) integrated from the limit."""
+    x = np.linspace(0.0, abs(q - edge), 65)
+    t = np.clip(x / transition, 0.0, 1.0)
+    torque = stiffness * t * t * t * (10 + t * (6 * t - 15)) * x
+    return float(np.sum((torque[1:] + torque[:-1]) * np.diff(x)) / 2)
+
+#: the scenario edits (:mod:`osim.sim.edits`) the MuJoCo engine implements (platforms: only 0 slots)
+MUJOCO_EDITS = ("obstacles", "ground_friction", "platforms", "arm_target")
+
+
+class _Target:
+    """``place(x, y)``: Arm2DEnv's target body, fixed in the ground (its coordinates tx, ty report where)."""
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        from osim.sim.edits.target import TARGET_BODY, TARGET_OFFSET_Z
+
+        self.physics = physics
+        self._bid = physics._body_id[TARGET_BODY]
+        self._cols = (physics._coord_index["tx"], physics._coord_index["ty"])
+        self._z = TARGET_OFFSET_Z
+
+    def place(self, x: float, y: float, forward: bool = True) -> None:
+        p = self.physics
+        p.model.body_pos[self._bid] = p._R @ np.array([float(x), float(y), self._z])
+        p._fixed_q[self._cols[0]], p._fixed_q[self._cols[1]] = float(x), float(y)
+        if forward:
+            p._mj.mj_forward(p.model, p.data)
+            p._acc_ready = False
+            p._desc_cache = None
+
+
+class _Obstacles:
+    """``place([(x, y, r), ...])``: the obstacle spheres of RunEnv, moved and sized in the compiled model."""
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        self.physics = physics
+        self.count = physics._n_obstacles
+
+    def place(self, obstacles: Sequence[Sequence[float]]) -> None:
+        from osim.models.mjcf import OBSTACLE_HIDDEN
+
+        obstacles = [tuple(float(v) for v in o) for o in obstacles]
+        if len(obstacles) > self.count:
+            raise ValueError(f"{len(obstacles)} obstacles given, but the env was built for at most {self.count}")
+        p = self.physics
+        m = p.model
+        for i, gid in enumerate(p._obstacle_geoms):
+            x, y, r = obstacles[i] if i < len(obstacles) else OBSTACLE_HIDDEN
+            m.geom_pos[gid] = p._R @ np.array([x, y, 0.0])
+            m.geom_size[gid, 0] = r
+            m.geom_rbound[gid] = r
+            m.geom_aabb[gid] = (0.0, 0.0, 0.0, r, r, r)
+        p._desc_cache = None
+
+
+class _GroundFriction:
+    """``set((static, dynamic, viscous) or None)``, ``nominal``: the foot-ground friction.
+
+    MuJoCo's contact has one (Coulomb) coefficient: the static one is used; dynamic and viscous
+    friction are not modelled (docs/mujoco.md).
+    """
+
+    def __init__(self, physics: MuJoCoPhysics) -> None:
+        from osim.models import spec as S
+        from osim.models import model_spec
+        from osim.sim.edits.terrain import GROUND_FORCES
+
+        self.physics = physics
+        forces = {f.name: f for f in model_spec(physics.model_path.stem).forces if isinstance(f, S.HuntCrossley)}
+        names = [n for n in GROUND_FORCES if n in forces]
+        f = forces[names[0]]
+        self.nominal = (float(f.static_friction), float(f.dynamic_friction), float(f.viscous_friction))
+        self._geoms = [gid for n in names for gid, _ in physics._contact_geoms[n]]
+        self._current = self.nominal
+
+    def set(self, friction: Sequence[float] | None) -> None:
+        friction = self.nominal if friction is None else tuple(float(v) for v in friction)
+        self.physics.model.geom_friction[self._geoms, 0] = friction[0]
+        self._current = friction
