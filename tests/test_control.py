@@ -131,13 +131,14 @@ def test_does_not_import_opensim():
     (``optimize.py``, the search harness, runs episodes: it imports the env,
     cma and tqdm, but only inside its functions; ``controllers.py`` loads
     saved policies with :mod:`osim.training.train`, also inside a function;
-    see the subprocess check.)
+    ``arm.py``, the Arm2D reaching controller, reads OpenSim's moment arms
+    and solves with SciPy, inside its methods; see the subprocess check.)
     """
     import subprocess
 
     allowed = set(sys.stdlib_module_names) | {"numpy", "osim"}
     for path in Path(reflex.__file__).parent.glob("*.py"):
-        if path.name in ("optimize.py", "controllers.py"):
+        if path.name in ("optimize.py", "controllers.py", "arm.py"):
             continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
@@ -150,7 +151,7 @@ def test_does_not_import_opensim():
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
                 if name.startswith("osim"):
                     assert name.startswith("osim.control"), f"{path.name} imports {name}"
-    code = ("import sys, osim.control, osim.control.optimize, osim.control.controllers; "
+    code = ("import sys, osim.control, osim.control.optimize, osim.control.controllers, osim.control.arm; "
             "assert 'opensim' not in sys.modules")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
@@ -638,3 +639,20 @@ def test_3d_roll_rate_feedback():
     a = ReflexController("3D", params=P3D).update(obs)
     theta_tgt_f = P3D[37] * 5 * DEG
     assert a[R["HAB"]] == pytest.approx(clip(0.8 * pos(-10 * P3D[40] * (0 - theta_tgt_f) - P3D[41] * (-0.5))), abs=1e-12)
+
+
+def test_shipped_twin_parameters_walk_the_mujoco_twin():
+    """On the MuJoCo twin the OpenSim parameters fall within a second; the re-optimised ones walk the 10 s."""
+    pytest.importorskip("mujoco", reason="the MuJoCo engine needs the mujoco extra")
+    from osim.control.optimize import run_episode
+    from osim.env import L2M2019Env
+
+    env = L2M2019Env(model="2D", difficulty=0, engine="mujoco")
+    twin = run_episode(env, default_params("2D", engine="mujoco"), "2D", seed=0)
+    opensim_params = run_episode(env, default_params("2D"), "2D", seed=0)
+    assert twin["steps"] == 1000 and not twin["fell"] and twin["distance"] > 10  # measured: 11.76 m
+    assert opensim_params["fell"] and opensim_params["steps"] < 200             # measured: 91 steps
+    header = (Path(reflex.__file__).parent / "params_2d_mujoco.txt").read_text().splitlines()[1]
+    assert f"return {twin['return']:.3f}" in header
+    with pytest.raises(ValueError, match="engine"):
+        default_params("2D", engine="bullet")
