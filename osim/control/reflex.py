@@ -327,7 +327,7 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     ``engine="mujoco"``: the parameters re-optimised on the MuJoCo twin
     where there are some (2D: ``params_2d_mujoco.txt``, which walk the
     twin's 10 s and more; the OpenSim ones fall after 0.91 s there); 3D has
-    none yet and gets the OpenSim ones.
+    none yet and gets the OpenSim ones (they fall after 1.48 s on the twin).
     """
     m = _check_mode(mode)
     if engine not in ENGINES:
