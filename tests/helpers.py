@@ -141,3 +141,23 @@ def require_recordings(env_id: str) -> None:
             if os.environ.get("OSIM_RL_REQUIRE_REFERENCE") == "1":
                 pytest.fail(f"{env_id}: {exc}; OSIM_RL_REQUIRE_REFERENCE=1 requires it")
             pytest.skip(f"{env_id} needs a recording: {exc}")
+
+
+def opensim_pose(physics, pose: dict, velocity: bool = False):
+    """A fresh OpenSim state of ``physics`` with these coordinate values, realized to position (or velocity)."""
+    s = physics.model.initializeState()
+    for c, v in pose.items():
+        physics._coords[c].setValue(s, v, False)
+    (physics.model.realizeVelocity if velocity else physics.model.realizePosition)(s)
+    return s
+
+
+def passive_drop(physics, steps: int = 50) -> np.ndarray:
+    """Pelvis heights of ``physics`` dropped from ``pelvis_ty`` 0.94 m, excitations 0.05, one per step."""
+    physics.reset(coordinates={"pelvis_ty": 0.94})
+    physics.set_excitations(np.full(physics.n_actuators, 0.05))
+    heights = []
+    for _ in range(steps):
+        physics.step()
+        heights.append(physics.body_position("pelvis")[1])
+    return np.array(heights)

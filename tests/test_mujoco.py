@@ -31,6 +31,7 @@ from osim.models.mjcf import MJCF_MODELS, build_mjcf, mjcf  # noqa: E402
 from osim.sim import OpenSimPhysics, SimulationError  # noqa: E402
 from osim.sim.mujoco_physics import MuJoCoPhysics  # noqa: E402
 from osim.sim.state_desc import STATE_DESC_KEYS  # noqa: E402
+from helpers import opensim_pose, passive_drop  # noqa: E402
 
 MODEL = "gait14dof22musc"
 
@@ -70,14 +71,6 @@ def test_names_match_opensim(name):
     m.close()
 
 
-def _set_pose(o, pose):
-    s = o.model.initializeState()
-    for c, v in pose.items():
-        o._coords[c].setValue(s, v, False)
-    o.model.realizePosition(s)
-    return s
-
-
 def _random_pose(rng, max_hip=1.0):
     pose = {"pelvis_tx": rng.uniform(-1, 1), "pelvis_ty": rng.uniform(0.8, 1.0), "pelvis_tz": rng.uniform(-1, 1),
             "pelvis_tilt": rng.uniform(-0.5, 0.5), "pelvis_list": rng.uniform(-0.5, 0.5),
@@ -95,7 +88,7 @@ def test_kinematics_and_frames_match_opensim(engines):
     rng = np.random.default_rng(0)
     for _ in range(10):
         pose = _random_pose(rng)
-        s = _set_pose(o, pose)
+        s = opensim_pose(o, pose)
         m.reset(coordinates=pose)
         for b in o.body_names:
             body = o._bodies[b]
@@ -108,14 +101,14 @@ def test_kinematics_and_frames_match_opensim(engines):
 
 def test_muscle_lengths_within_tolerance(engines):
     o, m = engines
-    s = _set_pose(o, {})
+    s = opensim_pose(o, {})
     m.reset()
     lo = np.array([mu.getLength(s) for mu in o._muscles])
     assert np.max(np.abs(m.muscle_lengths() - lo) / lo) < 0.005
     rng = np.random.default_rng(1)
     for _ in range(10):
         pose = _random_pose(rng, max_hip=0.78)
-        s = _set_pose(o, pose)
+        s = opensim_pose(o, pose)
         m.reset(coordinates=pose)
         lo = np.array([mu.getLength(s) for mu in o._muscles])
         assert np.max(np.abs(m.muscle_lengths() - lo) / lo) < 0.05
@@ -124,13 +117,7 @@ def test_muscle_lengths_within_tolerance(engines):
 def test_passive_drop_close_to_opensim(engines):
     heights = []
     for p in engines:
-        p.reset(coordinates={"pelvis_ty": 0.94})
-        p.set_excitations(np.full(p.n_actuators, 0.05))
-        h = []
-        for _ in range(50):
-            p.step()
-            h.append(p.body_position("pelvis")[1])
-        heights.append(np.array(h))
+        heights.append(passive_drop(p))
         assert -p.force_record("foot_r")[1] > 0  # the feet stand on the ground
     diff = np.abs(heights[0] - heights[1])
     assert diff[:30].max() < 0.005  # the first 0.3 s (measured: 1.6 mm)

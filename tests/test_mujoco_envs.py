@@ -29,6 +29,7 @@ from osim.env.arm import Arm2DEnv  # noqa: E402
 from osim.models import model_path  # noqa: E402
 from osim.sim import OpenSimPhysics  # noqa: E402
 from osim.sim.mujoco_physics import MuJoCoPhysics  # noqa: E402
+from helpers import opensim_pose, passive_drop  # noqa: E402
 
 #: (id, class, constructor keywords)
 ENVS = [
@@ -250,15 +251,11 @@ def test_prosthesis_kinematics_and_paths(name):
             pose[f"hip_flexion_{side}"] = rng.uniform(-0.4, 0.7)
             pose[f"knee_angle_{side}"] = rng.uniform(-1.5, 0.0)
             pose[f"ankle_angle_{side}"] = rng.uniform(-0.6, 0.3)
-        s = o.model.initializeState()
-        for c, v in pose.items():
-            o._coords[c].setValue(s, v, False)
-        o.model.realizePosition(s)
+        s = opensim_pose(o, pose)
         m.reset(coordinates=pose)
         for b in o.body_names:
             np.testing.assert_allclose(m.body_position(b), o._bodies[b].getPositionInGround(s).to_numpy(), atol=1e-3)
-    s = o.model.initializeState()
-    o.model.realizePosition(s)
+    s = opensim_pose(o, {})
     m.reset()
     lo = np.array([mu.getLength(s) for mu in o._muscles])
     assert np.max(np.abs(m.muscle_lengths() - lo) / lo) < 0.005
@@ -287,14 +284,8 @@ def test_prosthesis_passive_drop_close_to_opensim():
     heights = []
     for cls in (OpenSimPhysics, MuJoCoPhysics):
         p = cls(model_path(name))
-        p.reset(coordinates={"pelvis_ty": 0.94})
-        p.set_excitations(np.full(p.n_actuators, 0.05))
-        h = []
-        for _ in range(50):
-            p.step()
-            h.append(p.body_position("pelvis")[1])
+        heights.append(passive_drop(p))
         assert -p.force_record("pros_foot_r")[1] > 0 and -p.force_record("foot_l")[1] > 0  # both feet stand
-        heights.append(np.array(h))
         p.close()
     diff = np.abs(heights[0] - heights[1])
     assert diff[:30].max() < 0.01 and diff.max() < 0.02, diff
@@ -307,10 +298,7 @@ def test_arm_kinematics_and_wrapped_paths():
     worst = 0.0
     for _ in range(30):
         pose = {"r_shoulder_elev": rng.uniform(-1.5, 3.1), "r_elbow_flex": rng.uniform(0.0, 2.26)}
-        s = o.model.initializeState()
-        for c, v in pose.items():
-            o._coords[c].setValue(s, v, False)
-        o.model.realizeVelocity(s)
+        s = opensim_pose(o, pose, velocity=True)
         m.reset(coordinates=pose)
         for b in o.body_names:
             np.testing.assert_allclose(m.body_position(b), o._bodies[b].getPositionInGround(s).to_numpy(), atol=1e-9)
