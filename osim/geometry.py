@@ -137,12 +137,27 @@ def search_dirs(geometry_path: str | os.PathLike | Sequence[str | os.PathLike] |
 
 
 def find_mesh(name: str, dirs: Sequence[Path]) -> Path | None:
-    """The first ``dir/name`` that is a file, or None."""
+    """The first ``dir/name`` that is a file, or None.
+
+    Looked up once per name and list of folders in a process (every frame
+    asks again: a miss costs the renderer a file check per folder);
+    :func:`download_geometry` forgets the answers, ``find_mesh.cache_clear()``
+    does too after copying files in by hand.
+    """
+    key = dirs if isinstance(dirs, tuple) and all(isinstance(d, Path) for d in dirs) else tuple(Path(d) for d in dirs)
+    return _find_mesh(str(name), key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _find_mesh(name: str, dirs: tuple[Path, ...]) -> Path | None:
     for d in dirs:
-        candidate = Path(d) / name
+        candidate = d / name
         if candidate.is_file():
             return candidate
     return None
+
+
+find_mesh.cache_clear = _find_mesh.cache_clear  # type: ignore[attr-defined]
 
 
 def download_geometry(dest: str | os.PathLike | None = None, names: Iterable[str] | None = None,
@@ -166,6 +181,7 @@ def download_geometry(dest: str | os.PathLike | None = None, names: Iterable[str
     fetcher = pooch.create(path=dest, base_url=base_url, registry={n: f"sha256:{GEOMETRY_FILES[n]}" for n in names})
     for n in names:
         fetcher.fetch(n, progressbar=progress)
+    find_mesh.cache_clear()
     return dest
 
 

@@ -569,23 +569,28 @@ def _bodies(value: Any, dirs_value: Any, camera: "Camera", n_segments: int, n_sp
     if isinstance(value, (str, bytes, Mapping)):
         raise ValueError(f"scene['bodies'] must be a list of dicts, got {type(value).__name__}")
     model_dirs = [] if dirs_value is None else [str(d) for d in dirs_value]
-    dirs = geometry.search_dirs(camera.geometry_path, model_dirs)
+    dirs = tuple(geometry.search_dirs(camera.geometry_path, model_dirs))
     meshes, hide_segments, hide_spheres, missing = [], set(), set(), []
     for k, body in enumerate(value):
         if not isinstance(body, Mapping) or "meshes" not in body:
             raise ValueError(f"scene['bodies'][{k}] must be a dict with 'position', 'rotation' and 'meshes'")
         name = body.get("name", k)
-        p = _finite_vector(body.get("position"), 3, f"scene['bodies'][{name!r}]['position']")
         R = np.asarray(body.get("rotation"), dtype=np.float64)
         if R.shape != (3, 3) or not np.all(np.isfinite(R)):
             raise ValueError(f"scene['bodies'][{name!r}]['rotation'] must be a finite 3 x 3 matrix")
-        scale = _finite_vector(body.get("scale", (1.0, 1.0, 1.0)), 3, f"scene['bodies'][{name!r}]['scale']")
-        drawn = False
+        paths = []
         for file in body["meshes"]:
             path = geometry.find_mesh(str(file), dirs)
             if path is None:
                 missing.append(str(file))
-                continue
+            else:
+                paths.append(path)
+        if not paths:  # nothing to draw for this body: its sticks stay
+            continue
+        p = _finite_vector(body.get("position"), 3, f"scene['bodies'][{name!r}]['position']")
+        scale = _finite_vector(body.get("scale", (1.0, 1.0, 1.0)), 3, f"scene['bodies'][{name!r}]['scale']")
+        drawn = False
+        for path in paths:
             vertices, faces = geometry.load_mesh(str(path))
             if len(faces):
                 meshes.append(((vertices * scale) @ R.T + p, faces))

@@ -46,6 +46,7 @@ def no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("OSIM_RL_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv(geometry.ENV_VAR, raising=False)
     geometry.load_mesh.cache_clear()
+    geometry.find_mesh.cache_clear()
     return tmp_path
 
 
