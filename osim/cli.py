@@ -134,9 +134,10 @@ _env_kwargs_option = click.option(
     help='Constructor keywords of the env, e.g. \'{"model": "2D", "difficulty": 2}\'.')
 
 _controller_option = click.option(
-    "--controller", default="random", show_default=True, metavar="random|zero|reflex[:PARAMS]|PATH",
-    help="random: uniform excitations; zero: all muscles off; reflex: the 2019 reflex "
-         "controller (L2M2019Env; its shipped parameters for the env's model, or reflex:PARAMS for a "
+    "--controller", default="random", show_default=True, metavar="random|zero|reflex[:PARAMS]|reach|PATH",
+    help="random: uniform excitations; zero: all muscles off; reach: Arm2DEnv's reaching controller; "
+         "reflex: the 2019 reflex controller (L2M2019Env; its shipped parameters for the env's model and "
+         "engine, or reflex:PARAMS for a "
          "parameter file such as scripts/optimize_reflex.py's best_params.txt); PATH: a policy saved "
          "by scripts/train.py.")
 

@@ -176,7 +176,7 @@ def format_summary(summary: dict) -> str:
     """The demo's summary as lines of text."""
     lines = [f"{summary['demo']}: {summary['env']} driven by {summary['controller']}: {summary['steps']} steps "
              f"({summary['simulated_seconds']:.2f} s simulated, ended by {summary['ended']}), "
-             f"{summary['steps_per_second']:.0f} steps/s"]
+             f"{summary['steps_per_second']:.0f} steps/s with the drawing"]
     if "distance" in summary:
         lines.append(f"  distance {summary['distance']:.2f} m, mean speed {summary['speed']:.2f} m/s, "
                      f"score (return) {summary['return']:.1f}")
