@@ -9,7 +9,13 @@
 
 Each candidate is scored by the challenge reward: the return of an episode
 from the 2019 example's initial pose (forward speed 1.7 m/s), mean over
---seeds. Episodes of a generation run in --workers processes (or Ray actors
+--seeds and over the starts of --init-speeds. To search on the fast physics
+and keep what survives the faithful one, score several starts there:
+
+    python scripts/optimize_reflex.py --env-kwargs '{"physics": "fast"}' \\
+        --init-speeds 1.7,0.5 1.5,0.3 1.9,0.7 --workers 2 --max-hours 1 --out runs/r3f
+
+Episodes of a generation run in --workers processes (or Ray actors
 with --backend ray, e.g. on a cluster: --ray-address auto). After every
 generation OUT/checkpoint.pkl, OUT/history.jsonl and OUT/best_params.txt are
 written; --resume continues from the checkpoint with a new budget. See
@@ -21,6 +27,14 @@ import argparse
 import json
 import logging
 import sys
+
+
+def _speed_pair(text: str) -> tuple[float, float]:
+    try:
+        fwd, right = (float(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--init-speeds: {text!r} is not FORWARD,RIGHTWARD (two numbers in m/s, e.g. 1.7,0.5)")
+    return fwd, right
 
 
 def main(argv=None) -> int:
@@ -36,6 +50,9 @@ def main(argv=None) -> int:
     p.add_argument("--per-leg", action="store_true", help="separate parameters for each leg (default: shared)")
     p.add_argument("--difficulty", type=int, default=0, help="L2M2019Env difficulty (default: 0)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="episode seeds per candidate (default: 0)")
+    p.add_argument("--init-speeds", nargs="+", default=[], metavar="FWD,RIGHT",
+                   help="score each candidate from several starts: the example's pose with these pelvis speeds "
+                        "in m/s (e.g. 1.7,0.5 1.5,0.3 1.9,0.7; default: 1.7,0.5 only), mean return")
     p.add_argument("--max-steps", type=int, default=None, help="episode cap (default: the env's time limit)")
     p.add_argument("--env-kwargs", default=None, metavar="JSON", help="further L2M2019Env keywords, a JSON object")
     p.add_argument("--workers", type=int, default=1, help="parallel episodes (default: 1)")
@@ -61,6 +78,7 @@ def main(argv=None) -> int:
         cfg = OptimizeConfig(
             mode=args.mode, out_dir=args.out, x0=args.x0, sigma0=args.sigma0, popsize=args.popsize,
             symmetric=not args.per_leg, difficulty=args.difficulty, seeds=tuple(args.seeds),
+            init_speeds=tuple(_speed_pair(v) for v in args.init_speeds),
             max_steps=args.max_steps, env_kwargs=env_kwargs, workers=args.workers, backend=args.backend,
             ray_address=args.ray_address, max_generations=args.max_generations,
             max_evaluations=args.max_evaluations, max_hours=args.max_hours, target_return=args.target_return,

@@ -55,6 +55,11 @@ class OptimizeConfig:
     symmetric: one parameter vector for both legs (n values) or right then left (2n).
     difficulty: L2M2019Env difficulty of the evaluation episodes (0: constant 1.4 m/s field).
     seeds: env seeds of the episodes each candidate is scored on (mean return).
+    init_speeds: (forward, rightward) pelvis speeds in m/s of the initial poses each candidate is scored
+        on, each the example's pose with those two speeds (``init_pose_with_speeds``); empty: the example's
+        own (1.7, 0.5). Several make the objective reward gaits that recover from different starts, which
+        are the ones that survive a change of physics (e.g. a search on ``physics="fast"``, checked on the
+        faithful physics). Every candidate runs ``len(seeds) * max(1, len(init_speeds))`` episodes.
     max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
     workers: parallel episodes (processes, or Ray actors with backend="ray").
@@ -72,6 +77,7 @@ class OptimizeConfig:
     symmetric: bool = True
     difficulty: int = 0
     seeds: Sequence[int] = (0,)
+    init_speeds: Sequence[Sequence[float]] = ()
     max_steps: int | None = None
     env_kwargs: dict = dataclasses.field(default_factory=dict)
     workers: int = 1
@@ -91,6 +97,9 @@ class OptimizeConfig:
             raise ValueError(f"difficulty must be 0, 1, 2 or 3, got {self.difficulty!r}")
         if not self.seeds:
             raise ValueError("seeds: at least one episode seed is needed")
+        for v in self.init_speeds:
+            if len(v) != 2 or not np.all(np.isfinite(np.asarray(v, dtype=float))):
+                raise ValueError(f"init_speeds: each entry is a finite (forward, rightward) pair in m/s, got {v!r}")
         if int(self.workers) < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if not (np.isfinite(self.sigma0) and self.sigma0 > 0):
@@ -106,6 +115,20 @@ class OptimizeConfig:
 
 
 # ------------------------------------------------------------------ episodes
+def init_pose_with_speeds(forward: float, rightward: float) -> np.ndarray:
+    """The 2019 example's initial pose (:data:`~osim.env.l2m2019.EXAMPLE_INIT_POSE`) with other pelvis speeds."""
+    from osim.env.l2m2019 import EXAMPLE_INIT_POSE
+
+    pose = np.array(EXAMPLE_INIT_POSE, dtype=np.float64)
+    pose[0], pose[1] = float(forward), float(rightward)
+    return pose
+
+
+def _init_poses(cfg: OptimizeConfig) -> list | None:
+    speeds = getattr(cfg, "init_speeds", ())  # checkpoints written before the option have none
+    return [init_pose_with_speeds(*v) for v in speeds] or None
+
+
 def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int | None = None,
                 init_pose=None) -> dict:
     """One episode of ``env`` (an L2M2019Env of model ``mode``) under the reflex controller.
@@ -144,9 +167,12 @@ class EpisodeRunner:
         self.mode = _check_mode(mode)
         self.env = L2M2019Env(model=self.mode, difficulty=difficulty, **dict(env_kwargs or {}))
 
-    def score(self, params, seeds: Sequence[int], max_steps: int | None) -> dict:
-        """Mean over ``seeds`` of the episode results (``"episodes"`` keeps each one)."""
-        episodes = [run_episode(self.env, params, self.mode, seed=s, max_steps=max_steps) for s in seeds]
+    def score(self, params, seeds: Sequence[int], max_steps: int | None, init_poses=None) -> dict:
+        """Mean over ``seeds`` times ``init_poses`` (None: the example's) of the episode results
+        (``"episodes"`` keeps each one)."""
+        poses = [None] if init_poses is None else list(init_poses)
+        episodes = [run_episode(self.env, params, self.mode, seed=s, max_steps=max_steps, init_pose=pose)
+                    for s in seeds for pose in poses]
         out = {k: float(np.mean([e[k] for e in episodes])) for k in ("return", "steps", "distance", "footsteps")}
         out["seconds"] = float(sum(e["seconds"] for e in episodes))
         out["env_steps"] = int(sum(e["steps"] for e in episodes))
@@ -178,9 +204,9 @@ def _init_worker(mode: str, difficulty: int, env_kwargs: dict) -> None:
     _RUNNER = EpisodeRunner(mode, difficulty, env_kwargs)
 
 
-def _score_in_worker(params, seeds, max_steps) -> dict:
+def _score_in_worker(params, seeds, max_steps, init_poses) -> dict:
     assert _RUNNER is not None, "worker not initialised"
-    return _RUNNER.score(params, seeds, max_steps)
+    return _RUNNER.score(params, seeds, max_steps, init_poses)
 
 
 class _ProcessPool:
@@ -193,8 +219,9 @@ class _ProcessPool:
             max_workers=int(cfg.workers), mp_context=mp.get_context("spawn"),
             initializer=_init_worker, initargs=(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs)))
 
-    def map(self, candidates, seeds, max_steps) -> list[dict]:
-        futures = [self.executor.submit(_score_in_worker, c, list(seeds), max_steps) for c in candidates]
+    def map(self, candidates, seeds, max_steps, init_poses=None) -> list[dict]:
+        futures = [self.executor.submit(_score_in_worker, c, list(seeds), max_steps, init_poses)
+                   for c in candidates]
         return [f.result() for f in futures]
 
     def close(self) -> None:
@@ -217,8 +244,9 @@ class _RayPool:
         self.actors = [actor.remote(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs)) for _ in range(int(cfg.workers))]
         self.pool = ray.util.ActorPool(self.actors)
 
-    def map(self, candidates, seeds, max_steps) -> list[dict]:
-        return list(self.pool.map(lambda a, c: a.score.remote(c, list(seeds), max_steps), list(candidates)))
+    def map(self, candidates, seeds, max_steps, init_poses=None) -> list[dict]:
+        return list(self.pool.map(lambda a, c: a.score.remote(c, list(seeds), max_steps, init_poses),
+                                  list(candidates)))
 
     def close(self) -> None:
         for a in self.actors:
@@ -338,7 +366,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
             if stop_reason:
                 break
             candidates = es.ask()
-            results = pool.map([np.asarray(c) for c in candidates], cfg.seeds, cfg.max_steps)
+            results = pool.map([np.asarray(c) for c in candidates], cfg.seeds, cfg.max_steps, _init_poses(cfg))
             es.tell(candidates, [-r["return"] for r in results])
             gen_best = int(np.argmax([r["return"] for r in results]))
             state["generation"] += 1
@@ -376,6 +404,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
             bar.close()
     summary = {
         "mode": cfg.mode, "symmetric": cfg.symmetric, "difficulty": cfg.difficulty, "seeds": list(cfg.seeds),
+        "init_speeds": [list(map(float, v)) for v in getattr(cfg, "init_speeds", ())],
         "env_kwargs": dict(cfg.env_kwargs), "generations": state["generation"], "evaluations": state["evaluations"],
         "env_steps": state["env_steps"], "cpu_hours": state["cpu_seconds"] / 3600,
         "wall_hours": state["wall_seconds"] / 3600, "workers": cfg.workers, "stopped": stop_reason,
@@ -408,6 +437,8 @@ def _write_best(out: Path, cfg: OptimizeConfig, state: dict) -> None:
         f"CMA-ES generation {b['generation']}: return {b['return']:.3f}, pelvis x {b['distance']:.3f} m, "
         f"{b['steps']:.0f} steps, {b['footsteps']:.0f} footsteps",
         f"L2M2019Env difficulty {cfg.difficulty}, seeds {list(cfg.seeds)}, env kwargs {json.dumps(cfg.env_kwargs)}, "
-        f"from osim.env.l2m2019.EXAMPLE_INIT_POSE",
+        "from osim.env.l2m2019.EXAMPLE_INIT_POSE" + (
+            f" with (forward, rightward) speeds {[list(map(float, v)) for v in cfg.init_speeds]} m/s (mean return)"
+            if getattr(cfg, "init_speeds", ()) else ""),
     ]
     write_params(out / BEST, b["params"], cfg.mode, header)
