@@ -85,6 +85,32 @@ def test_search_saves_a_checkpoint_and_resumes(tmp_path):
     assert summary["generations"] == 2 and summary["cpu_hours"] > 0
 
 
+def test_init_speeds_score_each_candidate_from_each_start(tmp_path):
+    """Three starts: three episodes per candidate, each from the example's pose with its own pelvis speeds."""
+    from osim.control.optimize import init_pose_with_speeds
+    from osim.env.l2m2019 import EXAMPLE_INIT_POSE
+
+    pose = init_pose_with_speeds(1.2, -0.1)
+    assert pose[:2].tolist() == [1.2, -0.1] and np.array_equal(pose[2:], EXAMPLE_INIT_POSE[2:])
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        starts = [init_pose_with_speeds(v, 0.0) for v in (1.0, 1.7, 2.4)]
+        result = runner.score(default_params("2D"), seeds=[0], max_steps=5, init_poses=starts)
+        runner.env.reset(seed=0, init_pose=starts[2])
+        fastest = runner.env.sim.body_velocity("pelvis")[0]
+    finally:
+        runner.close()
+    assert [e["steps"] for e in result["episodes"]] == [5, 5, 5] and result["env_steps"] == 15
+    distances = [e["distance"] for e in result["episodes"]]
+    assert distances[0] < distances[1] < distances[2]  # a faster start goes further in 50 ms
+    assert fastest == pytest.approx(2.4, abs=1e-6)
+    cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=3, max_generations=1,
+                         init_speeds=((1.5, 0.0), (1.9, 0.0)))
+    summary = optimize(cfg, progress=False)
+    assert summary["env_steps"] == 2 * 2 * 3 and summary["init_speeds"] == [[1.5, 0.0], [1.9, 0.0]]
+    assert "speeds [[1.5, 0.0], [1.9, 0.0]] m/s" in (tmp_path / "best_params.txt").read_text()
+
+
 def test_per_leg_search_has_twice_the_parameters(tmp_path):
     cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=2, max_generations=1,
                          symmetric=False)
@@ -105,6 +131,7 @@ def test_written_parameters_read_back_exactly(tmp_path):
     ({"mode": "4D"}, "mode"), ({"backend": "dask"}, "backend"), ({"difficulty": 5}, "difficulty"),
     ({"workers": 0}, "workers"), ({"sigma0": -1.0}, "sigma0"), ({"seeds": ()}, "seed"),
     ({"popsize": 1}, "popsize"), ({"x0": np.ones(5)}, "x0 has 5 values"),
+    ({"init_speeds": ((1.7,),)}, "init_speeds"), ({"init_speeds": ((1.7, float("nan")),)}, "init_speeds"),
 ])
 def test_bad_settings_are_refused(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -120,6 +147,9 @@ def test_script_needs_a_budget_and_reports_errors(tmp_path, capsys):
     assert script.main(["--mode", "2D", "--out", str(tmp_path / "run"), "--popsize", "2", "--max-steps", "2",
                         "--max-generations", "1", "--no-progress"]) == 0
     assert "best: return" in capsys.readouterr().out
+    assert script.main(["--mode", "2D", "--out", str(tmp_path / "run2"), "--max-generations", "1",
+                        "--init-speeds", "1.7"]) == 2
+    assert "FORWARD,RIGHTWARD" in capsys.readouterr().err
 
 
 def test_missing_cma_names_the_pip_command(tmp_path, monkeypatch):
