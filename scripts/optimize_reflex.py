@@ -53,6 +53,9 @@ def main(argv=None) -> int:
     p.add_argument("--init-speeds", nargs="+", default=[], metavar="FWD,RIGHT",
                    help="score each candidate from several starts: the example's pose with these pelvis speeds "
                         "in m/s (e.g. 1.7,0.5 1.5,0.3 1.9,0.7; default: 1.7,0.5 only), mean return")
+    p.add_argument("--free", nargs="+", default=None, metavar="PARAM",
+                   help="search only these parameters (names, indices, or the groups sagittal / frontal); "
+                        "the others stay at --x0 (default: all)")
     p.add_argument("--max-steps", type=int, default=None, help="episode cap (default: the env's time limit)")
     p.add_argument("--env-kwargs", default=None, metavar="JSON", help="further L2M2019Env keywords, a JSON object")
     p.add_argument("--workers", type=int, default=1, help="parallel episodes (default: 1)")
@@ -78,7 +81,7 @@ def main(argv=None) -> int:
         cfg = OptimizeConfig(
             mode=args.mode, out_dir=args.out, x0=args.x0, sigma0=args.sigma0, popsize=args.popsize,
             symmetric=not args.per_leg, difficulty=args.difficulty, seeds=tuple(args.seeds),
-            init_speeds=tuple(_speed_pair(v) for v in args.init_speeds),
+            init_speeds=tuple(_speed_pair(v) for v in args.init_speeds), free=args.free,
             max_steps=args.max_steps, env_kwargs=env_kwargs, workers=args.workers, backend=args.backend,
             ray_address=args.ray_address, max_generations=args.max_generations,
             max_evaluations=args.max_evaluations, max_hours=args.max_hours, target_return=args.target_return,

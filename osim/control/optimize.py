@@ -60,6 +60,9 @@ class OptimizeConfig:
         own (1.7, 0.5). Several make the objective reward gaits that recover from different starts, which
         are the ones that survive a change of physics (e.g. a search on ``physics="fast"``, checked on the
         faithful physics). Every candidate runs ``len(seeds) * max(1, len(init_speeds))`` episodes.
+    free: the parameters searched, by name or index (or the groups ``"sagittal"``: 0-36, ``"frontal"``:
+        37-45); the others stay at ``x0`` (CMA-ES's ``fixed_variables``). Default: all. E.g. the 3D
+        model's nine frontal-plane parameters around a planar gait that walks.
     max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
     workers: parallel episodes (processes, or Ray actors with backend="ray").
@@ -78,6 +81,7 @@ class OptimizeConfig:
     difficulty: int = 0
     seeds: Sequence[int] = (0,)
     init_speeds: Sequence[Sequence[float]] = ()
+    free: Sequence[int | str] | None = None
     max_steps: int | None = None
     env_kwargs: dict = dataclasses.field(default_factory=dict)
     workers: int = 1
@@ -104,6 +108,8 @@ class OptimizeConfig:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if not (np.isfinite(self.sigma0) and self.sigma0 > 0):
             raise ValueError(f"sigma0 must be a positive number, got {self.sigma0}")
+        if self.free is not None:
+            free_indices(self.free, self.mode)
         if self.popsize is not None and int(self.popsize) < 2:
             raise ValueError(f"popsize must be >= 2, got {self.popsize}")
         if self.max_steps is not None and int(self.max_steps) < 1:
@@ -274,6 +280,47 @@ def _as_vector(x0, mode: str, symmetric: bool) -> np.ndarray:
     return x
 
 
+#: named groups of ``OptimizeConfig.free``
+PARAM_GROUPS = {"sagittal": tuple(range(37)), "frontal": tuple(range(37, 46))}
+
+
+def free_indices(free: Sequence[int | str], mode: str) -> list[int]:
+    """Per-leg indices of the parameters named by ``free`` (names, indices or ``PARAM_GROUPS`` keys)."""
+    n = N_PARAMS[_check_mode(mode)]
+    out: set[int] = set()
+    for item in free:
+        if isinstance(item, str) and item in PARAM_GROUPS:
+            group = [k for k in PARAM_GROUPS[item] if k < n]
+            if not group:
+                raise ValueError(f"free: the {item!r} parameters exist in 3D mode only")
+            out.update(group)
+        elif isinstance(item, str) and not item.lstrip("-").isdigit():
+            try:
+                k = PARAM_NAMES.index(item)
+            except ValueError:
+                raise ValueError(f"free: unknown parameter {item!r}; give names of osim.control.PARAM_NAMES, "
+                                 f"indices 0-{n - 1}, or a group of {sorted(PARAM_GROUPS)}") from None
+            if k >= n:
+                raise ValueError(f"free: {item!r} (index {k}) is a 3D parameter, not one of the {mode} mode's {n}")
+            out.add(k)
+        else:
+            k = int(item)
+            if not 0 <= k < n:
+                raise ValueError(f"free: index {k} is out of range; the {mode} mode has parameters 0-{n - 1}")
+            out.add(k)
+    if not out:
+        raise ValueError("free: name at least one parameter to search")
+    return sorted(out)
+
+
+def _fixed_variables(cfg: OptimizeConfig, x0: np.ndarray) -> dict[int, float] | None:
+    if cfg.free is None:
+        return None
+    n = N_PARAMS[cfg.mode]
+    free = set(free_indices(cfg.free, cfg.mode))
+    return {i: float(x0[i]) for i in range(x0.size) if i % n not in free} or None
+
+
 def _bounds(mode: str, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
     b = PARAM_BOUNDS[: N_PARAMS[mode]]
     lo, hi = b[:, 0], b[:, 1]
@@ -341,12 +388,21 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
         cfg.validate()
         x0 = _as_vector(cfg.x0, cfg.mode, cfg.symmetric)
         lo, hi = _bounds(cfg.mode, cfg.symmetric)
-        x0 = np.clip(x0, lo, hi)
+        # a start outside the bounds widens them to include it: clipping it would change the gait searched
+        # around (the planar 2019 parameters lie outside five bounds, and clipped they fall after 2.2 s)
+        outside = np.flatnonzero((x0 < lo) | (x0 > hi))
+        if outside.size:
+            log.info("x0 lies outside the bounds of %s: the bounds are widened to include it",
+                     ", ".join(PARAM_NAMES[k % N_PARAMS[cfg.mode]] for k in outside))
+        lo, hi = np.minimum(lo, x0), np.maximum(hi, x0)
         # a generation whose candidates all fall at the same step scores flat: go on searching
         opts = {"bounds": [lo.tolist(), hi.tolist()], "seed": int(cfg.seed), "verbose": -9,
                 "tolflatfitness": 10**6}
         if cfg.popsize:
             opts["popsize"] = int(cfg.popsize)
+        fixed = _fixed_variables(cfg, x0)
+        if fixed:
+            opts["fixed_variables"] = fixed
         es = cma.CMAEvolutionStrategy(x0.tolist(), float(cfg.sigma0), opts)
         state = {"config": cfg, "es": es, "generation": 0, "evaluations": 0, "env_steps": 0,
                  "cpu_seconds": 0.0, "wall_seconds": 0.0, "best": None}
@@ -405,6 +461,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
     summary = {
         "mode": cfg.mode, "symmetric": cfg.symmetric, "difficulty": cfg.difficulty, "seeds": list(cfg.seeds),
         "init_speeds": [list(map(float, v)) for v in getattr(cfg, "init_speeds", ())],
+        "free": None if getattr(cfg, "free", None) is None else free_indices(cfg.free, cfg.mode),
         "env_kwargs": dict(cfg.env_kwargs), "generations": state["generation"], "evaluations": state["evaluations"],
         "env_steps": state["env_steps"], "cpu_hours": state["cpu_seconds"] / 3600,
         "wall_hours": state["wall_seconds"] / 3600, "workers": cfg.workers, "stopped": stop_reason,
