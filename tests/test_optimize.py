@@ -73,7 +73,8 @@ def test_search_saves_a_checkpoint_and_resumes(tmp_path):
     assert state["generation"] == 1
     best = load_params(tmp_path / "best_params.txt")
     assert best.shape == (37,) and np.allclose(best, first["best"]["params"])
-    assert np.all(best >= PARAM_BOUNDS[:37, 0]) and np.all(best <= PARAM_BOUNDS[:37, 1])
+    x0 = default_params("2D")  # five of its values lie outside the bounds: those widen to include them
+    assert np.all(best >= np.minimum(PARAM_BOUNDS[:37, 0], x0)) and np.all(best <= np.maximum(PARAM_BOUNDS[:37, 1], x0))
     # resume with a larger budget: the same search goes on (mode, popsize, objective from the checkpoint)
     resumed = optimize(OptimizeConfig(mode="3D", out_dir=tmp_path, max_generations=2, workers=1), resume=True,
                        progress=False)
@@ -111,6 +112,34 @@ def test_init_speeds_score_each_candidate_from_each_start(tmp_path):
     assert "speeds [[1.5, 0.0], [1.9, 0.0]] m/s" in (tmp_path / "best_params.txt").read_text()
 
 
+def test_free_parameters_are_searched_and_the_others_stay_at_x0(tmp_path):
+    """--free frontal: the planar 2019 values stay exactly (five lie outside the bounds: not clipped)."""
+    x0 = default_params("3D", initial=True)
+    outside = (x0 < PARAM_BOUNDS[:, 0]) | (x0 > PARAM_BOUNDS[:, 1])
+    assert outside[:37].sum() == 5
+    cfg = OptimizeConfig(mode="3D", out_dir=tmp_path, popsize=3, max_steps=2, max_generations=1,
+                         free=["frontal"], x0=x0)
+    result = optimize(cfg, progress=False)
+    best = np.asarray(result["best"]["params"])
+    assert np.array_equal(best[:37], x0[:37])
+    assert np.all(best[37:] != x0[37:]) and result["free"] == list(range(37, 46))
+
+
+def test_x0_outside_the_bounds_widens_them():
+    """The search starts where x0 is, even outside the bounds: the planar 2019 gait, clipped, falls at 2.2 s."""
+    from osim.control.optimize import _bounds
+
+    x0 = default_params("2D")
+    lo, hi = _bounds("2D", True)
+    clipped = np.clip(x0, lo, hi)
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        steps = run_episode(runner.env, clipped, "2D", max_steps=400)["steps"]
+    finally:
+        runner.close()
+    assert steps < 400  # measured: 223
+
+
 def test_per_leg_search_has_twice_the_parameters(tmp_path):
     cfg = OptimizeConfig(mode="2D", out_dir=tmp_path, popsize=2, max_steps=2, max_generations=1,
                          symmetric=False)
@@ -131,6 +160,8 @@ def test_written_parameters_read_back_exactly(tmp_path):
     ({"mode": "4D"}, "mode"), ({"backend": "dask"}, "backend"), ({"difficulty": 5}, "difficulty"),
     ({"workers": 0}, "workers"), ({"sigma0": -1.0}, "sigma0"), ({"seeds": ()}, "seed"),
     ({"popsize": 1}, "popsize"), ({"x0": np.ones(5)}, "x0 has 5 values"),
+    ({"free": ["frontal"], "mode": "2D"}, "3D mode only"), ({"free": ["knee"]}, "unknown parameter 'knee'"),
+    ({"free": [46]}, "out of range"), ({"free": []}, "at least one"),
     ({"init_speeds": ((1.7,),)}, "init_speeds"), ({"init_speeds": ((1.7, float("nan")),)}, "init_speeds"),
 ])
 def test_bad_settings_are_refused(tmp_path, kwargs, match):

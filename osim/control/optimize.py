@@ -61,7 +61,7 @@ class OptimizeConfig:
         are the ones that survive a change of physics (e.g. a search on ``physics="fast"``, checked on the
         faithful physics). Every candidate runs ``len(seeds) * max(1, len(init_speeds))`` episodes.
     free: the parameters searched, by name or index (or the groups ``"sagittal"``: 0-36, ``"frontal"``:
-        37-45); the others stay at ``x0`` (CMA-ES's ``fixed_variables``). Default: all. E.g. the 3D
+        37-45); the others stay at ``x0`` (CMA-ES runs in the free ones' subspace). Default: all. E.g. the 3D
         model's nine frontal-plane parameters around a planar gait that walks.
     max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
@@ -313,12 +313,23 @@ def free_indices(free: Sequence[int | str], mode: str) -> list[int]:
     return sorted(out)
 
 
-def _fixed_variables(cfg: OptimizeConfig, x0: np.ndarray) -> dict[int, float] | None:
+def _free_mask(cfg: OptimizeConfig, size: int) -> np.ndarray:
+    """Which entries of the full parameter vector (``size`` values) the search moves."""
     if cfg.free is None:
-        return None
+        return np.ones(size, dtype=bool)
     n = N_PARAMS[cfg.mode]
     free = set(free_indices(cfg.free, cfg.mode))
-    return {i: float(x0[i]) for i in range(x0.size) if i % n not in free} or None
+    return np.array([i % n in free for i in range(size)])
+
+
+def _full_vector(state: dict, candidate) -> np.ndarray:
+    """The parameter vector of a CMA-ES candidate: the free entries from it, the others from x0."""
+    x = np.asarray(candidate, dtype=np.float64)
+    if state.get("free_mask") is None:  # searches of all parameters (and checkpoints older than --free)
+        return x
+    full = np.array(state["x0"], dtype=np.float64)
+    full[state["free_mask"]] = x
+    return full
 
 
 def _bounds(mode: str, symmetric: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -396,15 +407,14 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
                      ", ".join(PARAM_NAMES[k % N_PARAMS[cfg.mode]] for k in outside))
         lo, hi = np.minimum(lo, x0), np.maximum(hi, x0)
         # a generation whose candidates all fall at the same step scores flat: go on searching
-        opts = {"bounds": [lo.tolist(), hi.tolist()], "seed": int(cfg.seed), "verbose": -9,
+        mask = _free_mask(cfg, x0.size)
+        opts = {"bounds": [lo[mask].tolist(), hi[mask].tolist()], "seed": int(cfg.seed), "verbose": -9,
                 "tolflatfitness": 10**6}
         if cfg.popsize:
             opts["popsize"] = int(cfg.popsize)
-        fixed = _fixed_variables(cfg, x0)
-        if fixed:
-            opts["fixed_variables"] = fixed
-        es = cma.CMAEvolutionStrategy(x0.tolist(), float(cfg.sigma0), opts)
-        state = {"config": cfg, "es": es, "generation": 0, "evaluations": 0, "env_steps": 0,
+        es = cma.CMAEvolutionStrategy(x0[mask].tolist(), float(cfg.sigma0), opts)
+        state = {"config": cfg, "es": es, "x0": x0.tolist(), "free_mask": None if mask.all() else mask,
+                 "generation": 0, "evaluations": 0, "env_steps": 0,
                  "cpu_seconds": 0.0, "wall_seconds": 0.0, "best": None}
         (out / HISTORY).write_text("")
 
@@ -421,9 +431,10 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
             stop_reason = _budget_exhausted(cfg, state, es)
             if stop_reason:
                 break
-            candidates = es.ask()
+            asked = es.ask()
+            candidates = [_full_vector(state, c) for c in asked]
             results = pool.map([np.asarray(c) for c in candidates], cfg.seeds, cfg.max_steps, _init_poses(cfg))
-            es.tell(candidates, [-r["return"] for r in results])
+            es.tell(asked, [-r["return"] for r in results])
             gen_best = int(np.argmax([r["return"] for r in results]))
             state["generation"] += 1
             state["evaluations"] += len(candidates)
