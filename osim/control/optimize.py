@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from osim.control.reflex import N_PARAMS, PARAM_BOUNDS, PARAM_NAMES, ReflexController, _check_mode, default_params
+from osim.control.reflex import ALPHA_F, N_PARAMS, PARAM_BOUNDS, PARAM_NAMES, ReflexController, _check_mode, default_params
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ class OptimizeConfig:
     free: the parameters searched, by name or index (or the groups ``"sagittal"``: 0-36, ``"frontal"``:
         37-45); the others stay at ``x0`` (CMA-ES runs in the free ones' subspace). Default: all. E.g. the 3D
         model's nine frontal-plane parameters around a planar gait that walks.
+    alpha_f: the controller's frontal leg angle law (``ReflexController(alpha_f=...)``): the original's
+        ``"abduction_rate"`` or the corrected ``"abduction_angle"``; the best file's header names it.
     max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
     workers: parallel episodes (processes, or Ray actors with backend="ray").
@@ -82,6 +84,7 @@ class OptimizeConfig:
     seeds: Sequence[int] = (0,)
     init_speeds: Sequence[Sequence[float]] = ()
     free: Sequence[int | str] | None = None
+    alpha_f: str = ALPHA_F[0]
     max_steps: int | None = None
     env_kwargs: dict = dataclasses.field(default_factory=dict)
     workers: int = 1
@@ -110,6 +113,8 @@ class OptimizeConfig:
             raise ValueError(f"sigma0 must be a positive number, got {self.sigma0}")
         if self.free is not None:
             free_indices(self.free, self.mode)
+        if self.alpha_f not in ALPHA_F:
+            raise ValueError(f"alpha_f must be one of {ALPHA_F}, got {self.alpha_f!r}")
         if self.popsize is not None and int(self.popsize) < 2:
             raise ValueError(f"popsize must be >= 2, got {self.popsize}")
         if self.max_steps is not None and int(self.max_steps) < 1:
@@ -136,7 +141,7 @@ def _init_poses(cfg: OptimizeConfig) -> list | None:
 
 
 def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int | None = None,
-                init_pose=None) -> dict:
+                init_pose=None, alpha_f: str | None = None) -> dict:
     """One episode of ``env`` (an L2M2019Env of model ``mode``) under the reflex controller.
 
     Returns ``{"return", "steps", "distance" (pelvis x at the end, m), "footsteps",
@@ -145,7 +150,7 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
     from osim.env.l2m2019 import EXAMPLE_INIT_POSE
 
     t0 = time.process_time()
-    ctrl = ReflexController(mode, params=params)
+    ctrl = ReflexController(mode, params=params, alpha_f=alpha_f)
     obs = env.reset(seed=seed, init_pose=EXAMPLE_INIT_POSE if init_pose is None else init_pose, obs_as_dict=True)
     limit = env.time_limit if max_steps is None else min(int(max_steps), env.time_limit)
     total, steps, done = 0.0, 0, False
@@ -167,17 +172,19 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
 class EpisodeRunner:
     """Holds one L2M2019Env and scores parameter vectors on it (a worker's state)."""
 
-    def __init__(self, mode: str, difficulty: int, env_kwargs: dict | None = None):
+    def __init__(self, mode: str, difficulty: int, env_kwargs: dict | None = None, alpha_f: str | None = None):
         from osim.env import L2M2019Env
 
         self.mode = _check_mode(mode)
+        self.alpha_f = alpha_f
         self.env = L2M2019Env(model=self.mode, difficulty=difficulty, **dict(env_kwargs or {}))
 
     def score(self, params, seeds: Sequence[int], max_steps: int | None, init_poses=None) -> dict:
         """Mean over ``seeds`` times ``init_poses`` (None: the example's) of the episode results
         (``"episodes"`` keeps each one)."""
         poses = [None] if init_poses is None else list(init_poses)
-        episodes = [run_episode(self.env, params, self.mode, seed=s, max_steps=max_steps, init_pose=pose)
+        episodes = [run_episode(self.env, params, self.mode, seed=s, max_steps=max_steps, init_pose=pose,
+                                alpha_f=self.alpha_f)
                     for s in seeds for pose in poses]
         out = {k: float(np.mean([e[k] for e in episodes])) for k in ("return", "steps", "distance", "footsteps")}
         out["seconds"] = float(sum(e["seconds"] for e in episodes))
@@ -204,10 +211,10 @@ def _die_with_parent() -> None:
             pass
 
 
-def _init_worker(mode: str, difficulty: int, env_kwargs: dict) -> None:
+def _init_worker(mode: str, difficulty: int, env_kwargs: dict, alpha_f: str | None) -> None:
     global _RUNNER
     _die_with_parent()
-    _RUNNER = EpisodeRunner(mode, difficulty, env_kwargs)
+    _RUNNER = EpisodeRunner(mode, difficulty, env_kwargs, alpha_f)
 
 
 def _score_in_worker(params, seeds, max_steps, init_poses) -> dict:
@@ -223,7 +230,7 @@ class _ProcessPool:
 
         self.executor = ProcessPoolExecutor(
             max_workers=int(cfg.workers), mp_context=mp.get_context("spawn"),
-            initializer=_init_worker, initargs=(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs)))
+            initializer=_init_worker, initargs=(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs), _alpha_f(cfg)))
 
     def map(self, candidates, seeds, max_steps, init_poses=None) -> list[dict]:
         futures = [self.executor.submit(_score_in_worker, c, list(seeds), max_steps, init_poses)
@@ -247,7 +254,7 @@ class _RayPool:
         if self._started:
             ray.init(address=cfg.ray_address, include_dashboard=False, log_to_driver=False)
         actor = ray.remote(num_cpus=1)(EpisodeRunner)
-        self.actors = [actor.remote(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs)) for _ in range(int(cfg.workers))]
+        self.actors = [actor.remote(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs), _alpha_f(cfg)) for _ in range(int(cfg.workers))]
         self.pool = ray.util.ActorPool(self.actors)
 
     def map(self, candidates, seeds, max_steps, init_poses=None) -> list[dict]:
@@ -278,6 +285,10 @@ def _as_vector(x0, mode: str, symmetric: bool) -> np.ndarray:
         raise ValueError(f"x0 has {x.size} values; {mode} {'symmetric' if symmetric else 'per-leg'} search needs "
                          f"{n * (1 if symmetric else 2)}")
     return x
+
+
+def _alpha_f(cfg: OptimizeConfig) -> str:
+    return getattr(cfg, "alpha_f", ALPHA_F[0])  # checkpoints written before the option have none
 
 
 #: named groups of ``OptimizeConfig.free``
@@ -473,6 +484,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
         "mode": cfg.mode, "symmetric": cfg.symmetric, "difficulty": cfg.difficulty, "seeds": list(cfg.seeds),
         "init_speeds": [list(map(float, v)) for v in getattr(cfg, "init_speeds", ())],
         "free": None if getattr(cfg, "free", None) is None else free_indices(cfg.free, cfg.mode),
+        "alpha_f": _alpha_f(cfg),
         "env_kwargs": dict(cfg.env_kwargs), "generations": state["generation"], "evaluations": state["evaluations"],
         "env_steps": state["env_steps"], "cpu_hours": state["cpu_seconds"] / 3600,
         "wall_hours": state["wall_seconds"] / 3600, "workers": cfg.workers, "stopped": stop_reason,
@@ -509,4 +521,6 @@ def _write_best(out: Path, cfg: OptimizeConfig, state: dict) -> None:
             f" with (forward, rightward) speeds {[list(map(float, v)) for v in cfg.init_speeds]} m/s (mean return)"
             if getattr(cfg, "init_speeds", ()) else ""),
     ]
+    if _alpha_f(cfg) != ALPHA_F[0]:  # ReflexController(params=path) reads it back
+        header.append(f"controller: alpha_f={_alpha_f(cfg)}")
     write_params(out / BEST, b["params"], cfg.mode, header)

@@ -157,6 +157,8 @@ __all__ = [
     "PARAM_NAMES",
     "PARAM_BOUNDS",
     "PHASE_FLAGS",
+    "ALPHA_F",
+    "params_options",
     "HAB_2D",
     "HAD_2D",
     "CONTACT_THRESHOLD",
@@ -305,6 +307,24 @@ def _check_mode(mode: str) -> str:
     return m
 
 
+#: frontal leg angle laws of ``ReflexController(alpha_f=...)``; the first is the 2019 original's
+ALPHA_F: tuple[str, ...] = ("abduction_rate", "abduction_angle")
+
+
+def params_options(path: str | os.PathLike) -> dict[str, str]:
+    """The controller options a parameter file names in a ``# controller: key=value ...`` line ({} if none)."""
+    out: dict[str, str] = {}
+    with open(path) as fh:
+        for line in fh:
+            text = line.strip()
+            if text.startswith("#") and text[1:].strip().startswith("controller:"):
+                for item in text[1:].strip()[len("controller:"):].split():
+                    key, sep, value = item.partition("=")
+                    if sep:
+                        out[key] = value
+    return out
+
+
 def load_params(path: str | os.PathLike) -> np.ndarray:
     """Read a parameter file: whitespace-separated numbers (one per line), ``#`` comments.
 
@@ -431,6 +451,15 @@ class ReflexController:
     dt:
         Control period in seconds; only advances :attr:`t` (the laws have no
         delays).
+    alpha_f:
+        The frontal leg angle of the 3D laws. ``"abduction_rate"`` (default):
+        ``pi/2 - d_joint.hip_abd``, the 2019 original's law with its bug (Q55;
+        the published parameters were tuned with it). ``"abduction_angle"``:
+        ``pi/2 - joint.hip_abd``, the leg angle Song and Geyer's frontal-plane
+        laws (M3 stance balance, M6 swing placement) are written for, a
+        deliberate deviation from the original. ``None``: what the parameter
+        file's ``# controller: alpha_f=...`` line says when ``params`` is a
+        path, else the default. Parameters tuned for one do not suit the other.
 
     Use: ``obs = env.reset(obs_as_dict=True)``, then repeatedly
     ``obs, r, done, info = env.step(ctrl.update(obs))``. Call :meth:`reset` at
@@ -449,8 +478,15 @@ class ReflexController:
         supraspinal commands, and unclipped stimulations by muscle name.
     """
 
-    def __init__(self, mode: str = "2D", params: Any = None, dt: float = 0.01):
+    def __init__(self, mode: str = "2D", params: Any = None, dt: float = 0.01, alpha_f: str | None = None):
         self.mode = _check_mode(mode)
+        if alpha_f is None:
+            alpha_f = params_options(params).get("alpha_f", ALPHA_F[0]) if isinstance(
+                params, (str, os.PathLike)) else ALPHA_F[0]
+        if alpha_f not in ALPHA_F:
+            raise ValueError(f"alpha_f must be one of {ALPHA_F}, got {alpha_f!r}")
+        #: the frontal leg angle law ("abduction_rate": the original's; "abduction_angle": corrected)
+        self.alpha_f = alpha_f
         self.n_par = N_PARAMS[self.mode]
         self.dt = float(dt)
         self.set_params(default_params(self.mode) if params is None else params)
@@ -524,9 +560,11 @@ class ReflexController:
             v_left=float(vel[1]),
         )
 
-    @staticmethod
-    def _read_legs(obs: Mapping[str, Any]) -> dict[str, LegSensors]:
+    def _read_legs(self, obs: Mapping[str, Any]) -> dict[str, LegSensors]:
         load = {leg: float(obs[leg]["ground_reaction_forces"][2]) for leg in LEGS}
+        # the original uses the hip-abduction *rate* (kept by default: the published
+        # parameters were tuned with it; docs/quirks.md, Q55)
+        frontal = "d_joint" if self.alpha_f == "abduction_rate" else "joint"
         out = {}
         for leg, contra in zip(LEGS, reversed(LEGS)):
             o = obs[leg]
@@ -546,9 +584,7 @@ class ReflexController:
                 dphi_knee=dphi_knee,
                 alpha=phi_hip - 0.5 * phi_knee,
                 dalpha=float(d_joint["hip"]) - 0.5 * dphi_knee,
-                # the original uses the hip-abduction *rate* here (kept: the published
-                # parameters were tuned with it; docs/quirks.md, Q55)
-                alpha_f=math.pi / 2 - float(d_joint["hip_abd"]),
+                alpha_f=math.pi / 2 - float(o[frontal]["hip_abd"]),
                 F_RF=float(o["RF"]["f"]),
                 F_VAS=float(o["VAS"]["f"]),
                 F_GAS=float(o["GAS"]["f"]),
