@@ -633,6 +633,33 @@ def test_3d_alpha_f_uses_abduction_rate():
     assert np.array_equal(np.delete(a, [11, 12]), np.delete(b, [11, 12]))
 
 
+def test_3d_alpha_f_abduction_angle_option(tmp_path):
+    """alpha_f="abduction_angle": the swing law reads the angle, not the rate; files carry the choice."""
+    from osim.control import ALPHA_F, params_options
+    from osim.control.optimize import write_params
+
+    obs = _crafted_obs()
+    ctrl = ReflexController("3D", params=P3D, alpha_f="abduction_angle")
+    a = ctrl.update(obs)
+    obs["l_leg"]["d_joint"]["hip_abd"] = 0.3  # the rate is ignored now ...
+    assert np.array_equal(ReflexController("3D", params=P3D, alpha_f="abduction_angle").update(obs), a)
+    obs["l_leg"]["joint"]["hip_abd"] = 0.3  # ... and the angle is used, by the same law
+    b = ReflexController("3D", params=P3D, alpha_f="abduction_angle").update(obs)
+    rate = ReflexController("3D", params=P3D)
+    obs_rate = _crafted_obs()
+    obs_rate["l_leg"]["d_joint"]["hip_abd"] = 0.3
+    assert np.array_equal(b, rate.update(obs_rate))
+    assert not np.array_equal(a, b)
+    assert ReflexController("3D", params=P3D).alpha_f == ALPHA_F[0] == "abduction_rate"
+    # a parameter file names its law; a path picks it up, an explicit argument wins
+    write_params(tmp_path / "p.txt", P3D, "3D", header=["searched with", "controller: alpha_f=abduction_angle"])
+    assert params_options(tmp_path / "p.txt") == {"alpha_f": "abduction_angle"}
+    assert ReflexController("3D", params=tmp_path / "p.txt").alpha_f == "abduction_angle"
+    assert ReflexController("3D", params=tmp_path / "p.txt", alpha_f="abduction_rate").alpha_f == "abduction_rate"
+    with pytest.raises(ValueError, match="alpha_f must be one of"):
+        ReflexController("3D", alpha_f="angle")
+
+
 def test_3d_roll_rate_feedback():
     obs = _crafted_obs()
     obs["pelvis"]["vel"][4] = -0.5  # rolling to the left

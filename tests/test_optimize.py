@@ -125,6 +125,15 @@ def test_free_parameters_are_searched_and_the_others_stay_at_x0(tmp_path):
     assert np.all(best[37:] != x0[37:]) and result["free"] == list(range(37, 46))
 
 
+def test_search_with_the_corrected_frontal_law_says_so_in_its_file(tmp_path):
+    from osim.control import ReflexController
+
+    cfg = OptimizeConfig(mode="3D", out_dir=tmp_path, popsize=2, max_steps=2, max_generations=1,
+                         alpha_f="abduction_angle")
+    assert optimize(cfg, progress=False)["alpha_f"] == "abduction_angle"
+    assert ReflexController("3D", params=tmp_path / "best_params.txt").alpha_f == "abduction_angle"
+
+
 def test_x0_outside_the_bounds_widens_them():
     """The search starts where x0 is, even outside the bounds: the planar 2019 gait, clipped, falls at 2.2 s."""
     from osim.control.optimize import _bounds
@@ -162,6 +171,7 @@ def test_written_parameters_read_back_exactly(tmp_path):
     ({"popsize": 1}, "popsize"), ({"x0": np.ones(5)}, "x0 has 5 values"),
     ({"free": ["frontal"], "mode": "2D"}, "3D mode only"), ({"free": ["knee"]}, "unknown parameter 'knee'"),
     ({"free": [46]}, "out of range"), ({"free": []}, "at least one"),
+    ({"alpha_f": "angle"}, "alpha_f must be one of"),
     ({"init_speeds": ((1.7,),)}, "init_speeds"), ({"init_speeds": ((1.7, float("nan")),)}, "init_speeds"),
 ])
 def test_bad_settings_are_refused(tmp_path, kwargs, match):

@@ -22,6 +22,7 @@ Example::
             break
 """
 from osim.control.reflex import (
+    ALPHA_F,
     CONTACT_THRESHOLD,
     HAB_2D,
     HAD_2D,
@@ -37,13 +38,16 @@ from osim.control.reflex import (
     ParamSpec,
     ReflexController,
     control_params,
+    default_options,
     default_params,
     load_params,
     param_index,
+    params_options,
 )
 from osim.control.controllers import make_controller
 
 __all__ = [
+    "ALPHA_F",
     "CONTACT_THRESHOLD",
     "HAB_2D",
     "HAD_2D",
@@ -59,8 +63,10 @@ __all__ = [
     "ParamSpec",
     "ReflexController",
     "control_params",
+    "default_options",
     "default_params",
     "load_params",
     "make_controller",
     "param_index",
+    "params_options",
 ]

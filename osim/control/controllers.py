@@ -60,8 +60,11 @@ def _reflex_controller(env, params_path: str | None = None) -> Controller:
     if params_path is not None and not Path(params_path).is_file():
         raise ValueError(f"reflex parameter file not found: {params_path}")
     if params_path is None:  # the shipped parameters for the env's engine (re-optimised on the MuJoCo twin)
-        from osim.control.reflex import default_params
+        from osim.control.reflex import default_options, default_params
 
-        params_path = default_params(env.model_kind, engine=getattr(env, "engine", "opensim"))
-    controller = ReflexController(mode=env.model_kind, params=params_path)
+        engine = getattr(env, "engine", "opensim")
+        controller = ReflexController(mode=env.model_kind, params=default_params(env.model_kind, engine=engine),
+                                      **default_options(env.model_kind, engine=engine))
+    else:
+        controller = ReflexController(mode=env.model_kind, params=params_path)
     return lambda _obs, _k: controller.update(env.get_observation_dict())

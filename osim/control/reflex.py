@@ -159,6 +159,7 @@ __all__ = [
     "PHASE_FLAGS",
     "ALPHA_F",
     "params_options",
+    "default_options",
     "HAB_2D",
     "HAD_2D",
     "CONTACT_THRESHOLD",
@@ -350,14 +351,24 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     none yet and gets the OpenSim ones (they fall after 1.48 s on the twin).
     """
     m = _check_mode(mode)
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
-    files = _INITIAL_FILES if initial else {**_DEFAULT_FILES, **_ENGINE_FILES.get(engine, {})}
-    with resources.as_file(resources.files(__package__).joinpath(files[m])) as path:
+    with resources.as_file(_shipped_file(m, initial, engine)) as path:
         params = load_params(path)
     if params.size != N_PARAMS[m]:  # pragma: no cover - guards the shipped data
         raise RuntimeError(f"shipped {m} parameter file has {params.size} values, expected {N_PARAMS[m]}")
     return params
+
+
+def default_options(mode: str = "2D", initial: bool = False, engine: str = "opensim") -> dict[str, str]:
+    """The controller options (``alpha_f``) the shipped parameters of :func:`default_params` were tuned with."""
+    with resources.as_file(_shipped_file(_check_mode(mode), initial, engine)) as path:
+        return params_options(path)
+
+
+def _shipped_file(mode: str, initial: bool, engine: str):
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    files = _INITIAL_FILES if initial else {**_DEFAULT_FILES, **_ENGINE_FILES.get(engine, {})}
+    return resources.files(__package__).joinpath(files[mode])
 
 
 def control_params(p: Sequence[float]) -> dict[str, float]:
@@ -481,8 +492,11 @@ class ReflexController:
     def __init__(self, mode: str = "2D", params: Any = None, dt: float = 0.01, alpha_f: str | None = None):
         self.mode = _check_mode(mode)
         if alpha_f is None:
-            alpha_f = params_options(params).get("alpha_f", ALPHA_F[0]) if isinstance(
-                params, (str, os.PathLike)) else ALPHA_F[0]
+            if isinstance(params, (str, os.PathLike)):
+                options = params_options(params)
+            else:  # the shipped parameters' own law; a bare vector gets the default
+                options = default_options(self.mode) if params is None else {}
+            alpha_f = options.get("alpha_f", ALPHA_F[0])
         if alpha_f not in ALPHA_F:
             raise ValueError(f"alpha_f must be one of {ALPHA_F}, got {alpha_f!r}")
         #: the frontal leg angle law ("abduction_rate": the original's; "abduction_angle": corrected)
