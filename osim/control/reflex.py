@@ -50,7 +50,8 @@ optimised with them (docs/quirks.md, Q55): the frontal leg angle
 ``alpha_f = pi/2 - d_joint.hip_abd`` uses the hip-abduction *rate*, not the angle; the BFSH M8 term is
 ``[G(phi_dot_knee - knee_off_st) * G(alpha - alpha_tgt)]+`` with both gains
 ``G`` taken from ``BFSH_8_DG`` (``BFSH_8_PG`` is unused) and an angle
-subtracted from an angular velocity.
+subtracted from an angular velocity. ``ReflexController(alpha_f="abduction_angle")``
+corrects the first (opt-in; see the class).
 
 Sensors (from the observation dict)
 -----------------------------------
