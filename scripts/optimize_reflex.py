@@ -59,6 +59,9 @@ def main(argv=None) -> int:
     p.add_argument("--alpha-f", default="abduction_rate", choices=["abduction_rate", "abduction_angle"],
                    help="the 3D controller's frontal leg angle: the 2019 original's (from the hip-abduction rate, "
                         "its bug Q55; default) or the corrected one (from the angle)")
+    p.add_argument("--yaw-weight", type=float, default=0.0,
+                   help="maximise the return minus this times the time integral of |pelvis yaw| (rad s): "
+                        "favours gaits that keep their heading (default: 0, the return alone)")
     p.add_argument("--max-steps", type=int, default=None, help="episode cap (default: the env's time limit)")
     p.add_argument("--env-kwargs", default=None, metavar="JSON", help="further L2M2019Env keywords, a JSON object")
     p.add_argument("--workers", type=int, default=1, help="parallel episodes (default: 1)")
@@ -84,7 +87,7 @@ def main(argv=None) -> int:
         cfg = OptimizeConfig(
             mode=args.mode, out_dir=args.out, x0=args.x0, sigma0=args.sigma0, popsize=args.popsize,
             symmetric=not args.per_leg, difficulty=args.difficulty, seeds=tuple(args.seeds),
-            init_speeds=tuple(_speed_pair(v) for v in args.init_speeds), free=args.free, alpha_f=args.alpha_f,
+            init_speeds=tuple(_speed_pair(v) for v in args.init_speeds), free=args.free, alpha_f=args.alpha_f, yaw_weight=args.yaw_weight,
             max_steps=args.max_steps, env_kwargs=env_kwargs, workers=args.workers, backend=args.backend,
             ray_address=args.ray_address, max_generations=args.max_generations,
             max_evaluations=args.max_evaluations, max_hours=args.max_hours, target_return=args.target_return,

@@ -65,6 +65,10 @@ class OptimizeConfig:
         model's nine frontal-plane parameters around a planar gait that walks.
     alpha_f: the controller's frontal leg angle law (``ReflexController(alpha_f=...)``): the original's
         ``"abduction_rate"`` or the corrected ``"abduction_angle"``; the best file's header names it.
+    yaw_weight: the search maximises the return minus ``yaw_weight`` times the episode's time integral of
+        the pelvis heading's magnitude (rad s; ``"yaw_seconds"``). The 3D model has no hip rotation: a
+        gait that turns pivots on its feet and falls, and this favours gaits that keep their heading.
+        0 (default): the return alone.
     max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
     workers: parallel episodes (processes, or Ray actors with backend="ray").
@@ -85,6 +89,7 @@ class OptimizeConfig:
     init_speeds: Sequence[Sequence[float]] = ()
     free: Sequence[int | str] | None = None
     alpha_f: str = ALPHA_F[0]
+    yaw_weight: float = 0.0
     max_steps: int | None = None
     env_kwargs: dict = dataclasses.field(default_factory=dict)
     workers: int = 1
@@ -113,6 +118,8 @@ class OptimizeConfig:
             raise ValueError(f"sigma0 must be a positive number, got {self.sigma0}")
         if self.free is not None:
             free_indices(self.free, self.mode)
+        if not (np.isfinite(self.yaw_weight) and self.yaw_weight >= 0):
+            raise ValueError(f"yaw_weight must be a number >= 0, got {self.yaw_weight!r}")
         if self.alpha_f not in ALPHA_F:
             raise ValueError(f"alpha_f must be one of {ALPHA_F}, got {self.alpha_f!r}")
         if self.popsize is not None and int(self.popsize) < 2:
@@ -145,7 +152,8 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
     """One episode of ``env`` (an L2M2019Env of model ``mode``) under the reflex controller.
 
     Returns ``{"return", "steps", "distance" (pelvis x at the end, m), "footsteps",
-    "fell" (ended before the step cap), "seconds" (CPU time)}``.
+    "fell" (ended before the step cap), "yaw_seconds" (the time integral of the pelvis
+    heading's magnitude, rad s), "seconds" (CPU time)}``.
     """
     from osim.env.l2m2019 import EXAMPLE_INIT_POSE
 
@@ -153,10 +161,11 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
     ctrl = ReflexController(mode, params=params, alpha_f=alpha_f)
     obs = env.reset(seed=seed, init_pose=EXAMPLE_INIT_POSE if init_pose is None else init_pose, obs_as_dict=True)
     limit = env.time_limit if max_steps is None else min(int(max_steps), env.time_limit)
-    total, steps, done = 0.0, 0, False
+    total, yaw, steps, done = 0.0, 0.0, 0, False
     while steps < limit and not done:
         obs, reward, done, info = env.step(ctrl.update(obs), obs_as_dict=True)
         total += float(reward)
+        yaw += abs(env.sim.coordinate_value("pelvis_rotation"))
         steps += 1
     return {
         "return": total,
@@ -164,6 +173,7 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
         "distance": float(env.sim.body_position("pelvis")[0]),
         "footsteps": int(env.n_footsteps),
         "fell": bool(done and steps < env.time_limit),
+        "yaw_seconds": yaw * env.sim.step_size,
         "failure": info.get("failure") if steps else None,
         "seconds": time.process_time() - t0,
     }
@@ -186,7 +196,8 @@ class EpisodeRunner:
         episodes = [run_episode(self.env, params, self.mode, seed=s, max_steps=max_steps, init_pose=pose,
                                 alpha_f=self.alpha_f)
                     for s in seeds for pose in poses]
-        out = {k: float(np.mean([e[k] for e in episodes])) for k in ("return", "steps", "distance", "footsteps")}
+        out = {k: float(np.mean([e[k] for e in episodes])) for k in ("return", "steps", "distance", "footsteps",
+                                                                     "yaw_seconds")}
         out["seconds"] = float(sum(e["seconds"] for e in episodes))
         out["env_steps"] = int(sum(e["steps"] for e in episodes))
         out["episodes"] = episodes
@@ -285,6 +296,10 @@ def _as_vector(x0, mode: str, symmetric: bool) -> np.ndarray:
         raise ValueError(f"x0 has {x.size} values; {mode} {'symmetric' if symmetric else 'per-leg'} search needs "
                          f"{n * (1 if symmetric else 2)}")
     return x
+
+
+def _yaw_weight(cfg: OptimizeConfig) -> float:
+    return float(getattr(cfg, "yaw_weight", 0.0))
 
 
 def _alpha_f(cfg: OptimizeConfig) -> str:
@@ -445,16 +460,20 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
             asked = es.ask()
             candidates = [_full_vector(state, c) for c in asked]
             results = pool.map([np.asarray(c) for c in candidates], cfg.seeds, cfg.max_steps, _init_poses(cfg))
-            es.tell(asked, [-r["return"] for r in results])
-            gen_best = int(np.argmax([r["return"] for r in results]))
+            for r in results:
+                r["objective"] = r["return"] - _yaw_weight(cfg) * r["yaw_seconds"]
+            es.tell(asked, [-r["objective"] for r in results])
+            gen_best = int(np.argmax([r["objective"] for r in results]))
             state["generation"] += 1
             state["evaluations"] += len(candidates)
             state["env_steps"] += sum(r["env_steps"] for r in results)
             state["cpu_seconds"] += sum(r["seconds"] for r in results)
             state["wall_seconds"] = wall_before + time.perf_counter() - t_start
-            if state["best"] is None or results[gen_best]["return"] > state["best"]["return"]:
+            if state["best"] is None or results[gen_best]["objective"] > state["best"].get("objective",
+                                                                                         state["best"]["return"]):
                 r = results[gen_best]
                 state["best"] = {"params": np.asarray(candidates[gen_best]).tolist(), "return": r["return"],
+                                 "objective": r["objective"], "yaw_seconds": r["yaw_seconds"],
                                  "distance": r["distance"], "steps": r["steps"], "footsteps": r["footsteps"],
                                  "generation": state["generation"]}
                 _write_best(out, cfg, state)
@@ -484,7 +503,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
         "mode": cfg.mode, "symmetric": cfg.symmetric, "difficulty": cfg.difficulty, "seeds": list(cfg.seeds),
         "init_speeds": [list(map(float, v)) for v in getattr(cfg, "init_speeds", ())],
         "free": None if getattr(cfg, "free", None) is None else free_indices(cfg.free, cfg.mode),
-        "alpha_f": _alpha_f(cfg),
+        "alpha_f": _alpha_f(cfg), "yaw_weight": _yaw_weight(cfg),
         "env_kwargs": dict(cfg.env_kwargs), "generations": state["generation"], "evaluations": state["evaluations"],
         "env_steps": state["env_steps"], "cpu_hours": state["cpu_seconds"] / 3600,
         "wall_hours": state["wall_seconds"] / 3600, "workers": cfg.workers, "stopped": stop_reason,
@@ -515,7 +534,9 @@ def _write_best(out: Path, cfg: OptimizeConfig, state: dict) -> None:
     header = [
         f"reflex controller, mode {cfg.mode}, {'both legs' if cfg.symmetric else 'right leg then left leg'}",
         f"CMA-ES generation {b['generation']}: return {b['return']:.3f}, pelvis x {b['distance']:.3f} m, "
-        f"{b['steps']:.0f} steps, {b['footsteps']:.0f} footsteps",
+        f"{b['steps']:.0f} steps, {b['footsteps']:.0f} footsteps" + (
+            f", |yaw| integral {b['yaw_seconds']:.2f} rad s (objective: return - {_yaw_weight(cfg):g} x that = "
+            f"{b['objective']:.3f})" if _yaw_weight(cfg) else ""),
         f"L2M2019Env difficulty {cfg.difficulty}, seeds {list(cfg.seeds)}, env kwargs {json.dumps(cfg.env_kwargs)}, "
         "from osim.env.l2m2019.EXAMPLE_INIT_POSE" + (
             f" with (forward, rightward) speeds {[list(map(float, v)) for v in cfg.init_speeds]} m/s (mean return)"
