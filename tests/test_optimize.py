@@ -134,6 +134,26 @@ def test_search_with_the_corrected_frontal_law_says_so_in_its_file(tmp_path):
     assert ReflexController("3D", params=tmp_path / "best_params.txt").alpha_f == "abduction_angle"
 
 
+def test_yaw_weight_scores_the_return_minus_the_heading_integral(tmp_path):
+    """The 3D model turns as it stumbles: yaw_seconds > 0 (planar: 0), and the objective subtracts it."""
+    runner = EpisodeRunner("3D", difficulty=0)
+    try:
+        episode = run_episode(runner.env, default_params("3D", initial=True), "3D", max_steps=60)
+    finally:
+        runner.close()
+    assert episode["yaw_seconds"] > 0
+    cfg = OptimizeConfig(mode="3D", out_dir=tmp_path, popsize=2, max_steps=20, max_generations=1, yaw_weight=50.0)
+    best = optimize(cfg, progress=False)["best"]
+    assert best["yaw_seconds"] > 0
+    assert best["objective"] == pytest.approx(best["return"] - 50.0 * best["yaw_seconds"])
+    assert "objective: return - 50 x that" in (tmp_path / "best_params.txt").read_text()
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        assert run_episode(runner.env, default_params("2D"), "2D", max_steps=20)["yaw_seconds"] < 1e-12  # locked
+    finally:
+        runner.close()
+
+
 def test_x0_outside_the_bounds_widens_them():
     """The search starts where x0 is, even outside the bounds: the planar 2019 gait, clipped, falls at 2.2 s."""
     from osim.control.optimize import _bounds
@@ -171,7 +191,7 @@ def test_written_parameters_read_back_exactly(tmp_path):
     ({"popsize": 1}, "popsize"), ({"x0": np.ones(5)}, "x0 has 5 values"),
     ({"free": ["frontal"], "mode": "2D"}, "3D mode only"), ({"free": ["knee"]}, "unknown parameter 'knee'"),
     ({"free": [46]}, "out of range"), ({"free": []}, "at least one"),
-    ({"alpha_f": "angle"}, "alpha_f must be one of"),
+    ({"alpha_f": "angle"}, "alpha_f must be one of"), ({"yaw_weight": -1.0}, "yaw_weight"),
     ({"init_speeds": ((1.7,),)}, "init_speeds"), ({"init_speeds": ((1.7, float("nan")),)}, "init_speeds"),
 ])
 def test_bad_settings_are_refused(tmp_path, kwargs, match):
