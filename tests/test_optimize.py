@@ -44,7 +44,9 @@ def test_shipped_3d_parameters_are_the_search_result():
     text = resources.files("osim.control").joinpath("params_3d.txt").read_text()
     header = [line for line in text.splitlines() if "CMA-ES generation" in line][0]
     claimed_steps = int(header.split(" steps")[0].rsplit(" ", 1)[1])
-    runner = EpisodeRunner("3D", difficulty=0)
+    from osim.control import default_options
+
+    runner = EpisodeRunner("3D", difficulty=0, alpha_f=default_options("3D").get("alpha_f"))
     try:
         result = runner.score(default_params("3D"), seeds=[0], max_steps=None)
     finally:
