@@ -56,9 +56,10 @@ def main(argv=None) -> int:
     p.add_argument("--free", nargs="+", default=None, metavar="PARAM",
                    help="search only these parameters (names, indices, or the groups sagittal / frontal); "
                         "the others stay at --x0 (default: all)")
-    p.add_argument("--alpha-f", default="abduction_rate", choices=["abduction_rate", "abduction_angle"],
+    p.add_argument("--alpha-f", default=None, choices=["abduction_rate", "abduction_angle"],
                    help="the 3D controller's frontal leg angle: the 2019 original's (from the hip-abduction rate, "
-                        "its bug Q55; default) or the corrected one (from the angle)")
+                        "its bug Q55) or the corrected one (from the angle); default: the one --x0's file names "
+                        "(the shipped parameters': abduction_angle in 3D), else abduction_rate")
     p.add_argument("--yaw-weight", type=float, default=0.0,
                    help="maximise the return minus this times the time integral of |pelvis yaw| (rad s): "
                         "favours gaits that keep their heading (default: 0, the return alone)")

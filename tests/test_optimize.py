@@ -156,6 +156,21 @@ def test_yaw_weight_scores_the_return_minus_the_heading_integral(tmp_path):
         runner.close()
 
 
+def test_search_takes_the_frontal_law_of_its_start(tmp_path):
+    """No alpha_f given: the law x0's file names (the shipped 3D parameters' by default), else the original's."""
+    from osim.control.optimize import _alpha_f
+
+    shipped = OptimizeConfig(mode="3D", out_dir=tmp_path)
+    assert _alpha_f(shipped) == "abduction_angle"
+    assert _alpha_f(OptimizeConfig(mode="3D", x0=default_params("3D", initial=True))) == "abduction_rate"
+    write_params(tmp_path / "rate.txt", default_params("3D"), "3D")
+    assert _alpha_f(OptimizeConfig(mode="3D", x0=tmp_path / "rate.txt")) == "abduction_rate"
+    assert _alpha_f(OptimizeConfig(mode="3D", alpha_f="abduction_rate")) == "abduction_rate"
+    summary = optimize(OptimizeConfig(mode="3D", out_dir=tmp_path / "run", popsize=2, max_steps=2,
+                                      max_generations=1), progress=False)
+    assert summary["alpha_f"] == "abduction_angle"
+
+
 def test_x0_outside_the_bounds_widens_them():
     """The search starts where x0 is, even outside the bounds: the planar 2019 gait, clipped, falls at 2.2 s."""
     from osim.control.optimize import _bounds

@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from osim.control.reflex import ALPHA_F, N_PARAMS, PARAM_BOUNDS, PARAM_NAMES, ReflexController, _check_mode, default_params
+from osim.control.reflex import (ALPHA_F, N_PARAMS, PARAM_BOUNDS, PARAM_NAMES, ReflexController, _check_mode,
+                                 default_options, default_params, params_options)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class OptimizeConfig:
         model's nine frontal-plane parameters around a planar gait that walks.
     alpha_f: the controller's frontal leg angle law (``ReflexController(alpha_f=...)``): the original's
         ``"abduction_rate"`` or the corrected ``"abduction_angle"``; the best file's header names it.
+        None (default): the law ``x0``'s file names (for ``x0=None`` the shipped parameters'), else the
+        original's.
     yaw_weight: the search maximises the return minus ``yaw_weight`` times the episode's time integral of
         the pelvis heading's magnitude (rad s; ``"yaw_seconds"``). The 3D model has no hip rotation: a
         gait that turns pivots on its feet and falls, and this favours gaits that keep their heading.
@@ -88,7 +91,7 @@ class OptimizeConfig:
     seeds: Sequence[int] = (0,)
     init_speeds: Sequence[Sequence[float]] = ()
     free: Sequence[int | str] | None = None
-    alpha_f: str = ALPHA_F[0]
+    alpha_f: str | None = None
     yaw_weight: float = 0.0
     max_steps: int | None = None
     env_kwargs: dict = dataclasses.field(default_factory=dict)
@@ -120,7 +123,7 @@ class OptimizeConfig:
             free_indices(self.free, self.mode)
         if not (np.isfinite(self.yaw_weight) and self.yaw_weight >= 0):
             raise ValueError(f"yaw_weight must be a number >= 0, got {self.yaw_weight!r}")
-        if self.alpha_f not in ALPHA_F:
+        if self.alpha_f is not None and self.alpha_f not in ALPHA_F:
             raise ValueError(f"alpha_f must be one of {ALPHA_F}, got {self.alpha_f!r}")
         if self.popsize is not None and int(self.popsize) < 2:
             raise ValueError(f"popsize must be >= 2, got {self.popsize}")
@@ -265,7 +268,8 @@ class _RayPool:
         if self._started:
             ray.init(address=cfg.ray_address, include_dashboard=False, log_to_driver=False)
         actor = ray.remote(num_cpus=1)(EpisodeRunner)
-        self.actors = [actor.remote(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs), _alpha_f(cfg)) for _ in range(int(cfg.workers))]
+        self.actors = [actor.remote(cfg.mode, cfg.difficulty, dict(cfg.env_kwargs), _alpha_f(cfg))
+                       for _ in range(int(cfg.workers))]
         self.pool = ray.util.ActorPool(self.actors)
 
     def map(self, candidates, seeds, max_steps, init_poses=None) -> list[dict]:
@@ -303,7 +307,16 @@ def _yaw_weight(cfg: OptimizeConfig) -> float:
 
 
 def _alpha_f(cfg: OptimizeConfig) -> str:
-    return getattr(cfg, "alpha_f", ALPHA_F[0])  # checkpoints written before the option have none
+    """The search's frontal law: the config's, else the one x0's parameter file was tuned with."""
+    if not hasattr(cfg, "alpha_f"):  # checkpoints written before the option searched with the original's
+        return ALPHA_F[0]
+    alpha_f = cfg.alpha_f
+    if alpha_f is None:
+        if cfg.x0 is None:
+            alpha_f = default_options(cfg.mode).get("alpha_f")
+        elif isinstance(cfg.x0, (str, os.PathLike)):
+            alpha_f = params_options(cfg.x0).get("alpha_f")
+    return alpha_f or ALPHA_F[0]
 
 
 #: named groups of ``OptimizeConfig.free``
@@ -432,8 +445,9 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
             log.info("x0 lies outside the bounds of %s: the bounds are widened to include it",
                      ", ".join(PARAM_NAMES[k % N_PARAMS[cfg.mode]] for k in outside))
         lo, hi = np.minimum(lo, x0), np.maximum(hi, x0)
-        # a generation whose candidates all fall at the same step scores flat: go on searching
+        cfg.alpha_f = _alpha_f(cfg)  # fixed at the start (x0's file may change later)
         mask = _free_mask(cfg, x0.size)
+        # a generation whose candidates all fall at the same step scores flat: go on searching
         opts = {"bounds": [lo[mask].tolist(), hi[mask].tolist()], "seed": int(cfg.seed), "verbose": -9,
                 "tolflatfitness": 10**6}
         if cfg.popsize:

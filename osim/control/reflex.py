@@ -342,14 +342,16 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     "2D": the 37 optimised planar parameters of the 2019 example controller
     (``osim/control/params_2d.txt``). "3D": the 46 parameters found by
     ``scripts/optimize_reflex.py`` (``params_3d.txt``; its header says how
-    far they walk), or with ``initial=True`` the search's starting point
+    far they walk; tuned for ``alpha_f="abduction_angle"``, which
+    :func:`default_options` returns and ``ReflexController("3D")`` uses:
+    pass it along with an explicit vector), or with ``initial=True`` the search's starting point
     (``params_3d_init.txt``: the 37 planar values, then nine 1.0; the 3D
     model falls within a second with them).
 
     ``engine="mujoco"``: the parameters re-optimised on the MuJoCo twin
     where there are some (2D: ``params_2d_mujoco.txt``, which walk the
     twin's 10 s and more; the OpenSim ones fall after 0.91 s there); 3D has
-    none yet and gets the OpenSim ones (they fall after 1.48 s on the twin).
+    none yet and gets the OpenSim ones (they fall after 2.66 s on the twin).
     """
     m = _check_mode(mode)
     with resources.as_file(_shipped_file(m, initial, engine)) as path:
