@@ -467,8 +467,8 @@ class ReflexController:
         delays).
     alpha_f:
         The frontal leg angle of the 3D laws. ``"abduction_rate"`` (default):
-        ``pi/2 - d_joint.hip_abd``, the 2019 original's law with its bug (Q55;
-        the published parameters were tuned with it). ``"abduction_angle"``:
+        ``pi/2 - d_joint.hip_abd``, the 2019 original's law with its bug
+        (docs/quirks.md, Q55; the published parameters were tuned with it). ``"abduction_angle"``:
         ``pi/2 - joint.hip_abd``, the leg angle Song and Geyer's frontal-plane
         laws (M3 stance balance, M6 swing placement) are written for, a
         deliberate deviation from the original. ``None``: what the parameter
