@@ -47,7 +47,12 @@ def main(argv=None) -> int:
     p.add_argument("--x0", default=None, help="starting parameter file (default: the shipped ones of the mode)")
     p.add_argument("--sigma0", type=float, default=0.1, help="initial step size (default: 0.1)")
     p.add_argument("--popsize", type=int, default=None, help="candidates per generation (default: 4 + 3 ln n)")
-    p.add_argument("--per-leg", action="store_true", help="separate parameters for each leg (default: shared)")
+    legs = p.add_mutually_exclusive_group()
+    legs.add_argument("--per-leg", dest="symmetric", action="store_false", default=None,
+                      help="separate parameters for each leg (an --x0 of one leg's values is doubled)")
+    legs.add_argument("--shared", dest="symmetric", action="store_true",
+                      help="one parameter set for both legs (default: as --x0 is; the shipped 3D "
+                           "parameters are per leg, the 2D ones shared)")
     p.add_argument("--difficulty", type=int, default=0, help="L2M2019Env difficulty (default: 0)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], help="episode seeds per candidate (default: 0)")
     p.add_argument("--init-speeds", nargs="+", default=[], metavar="FWD,RIGHT",
@@ -63,7 +68,8 @@ def main(argv=None) -> int:
     p.add_argument("--yaw-weight", type=float, default=0.0,
                    help="maximise the return minus this times the time integral of |pelvis yaw| (rad s): "
                         "favours gaits that keep their heading (default: 0, the return alone)")
-    p.add_argument("--max-steps", type=int, default=None, help="episode cap (default: the env's time limit)")
+    p.add_argument("--max-steps", type=int, default=None, help="episode length (default: the env's time limit); more lifts that limit, e.g. 1500 "
+                        "favours 3D gaits that outlast the 10 s episode")
     p.add_argument("--env-kwargs", default=None, metavar="JSON", help="further L2M2019Env keywords, a JSON object")
     p.add_argument("--workers", type=int, default=1, help="parallel episodes (default: 1)")
     p.add_argument("--backend", default="process", choices=["process", "ray"], help="default: process")
@@ -87,7 +93,7 @@ def main(argv=None) -> int:
             raise ValueError("give a budget: --max-generations, --max-evaluations, --max-hours or --target-return")
         cfg = OptimizeConfig(
             mode=args.mode, out_dir=args.out, x0=args.x0, sigma0=args.sigma0, popsize=args.popsize,
-            symmetric=not args.per_leg, difficulty=args.difficulty, seeds=tuple(args.seeds),
+            symmetric=args.symmetric, difficulty=args.difficulty, seeds=tuple(args.seeds),
             init_speeds=tuple(_speed_pair(v) for v in args.init_speeds), free=args.free, alpha_f=args.alpha_f, yaw_weight=args.yaw_weight,
             max_steps=args.max_steps, env_kwargs=env_kwargs, workers=args.workers, backend=args.backend,
             ray_address=args.ray_address, max_generations=args.max_generations,

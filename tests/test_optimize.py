@@ -194,6 +194,40 @@ def test_per_leg_search_has_twice_the_parameters(tmp_path):
     assert load_params(tmp_path / "best_params.txt").shape == (74,)
 
 
+def test_max_steps_beyond_the_time_limit_lifts_it_for_the_episode():
+    runner = EpisodeRunner("2D", difficulty=0)
+    try:
+        env = runner.env
+        env.set_time_limit(3)  # a short env limit stands in for the 1000 steps
+        p = default_params("2D")
+        assert run_episode(env, p, "2D")["steps"] == 3
+        longer = run_episode(env, p, "2D", max_steps=6)
+        assert longer["steps"] == 6 and not longer["fell"]
+        assert env.time_limit == 3 and env.spec.timestep_limit == 3  # restored after the episode
+        assert run_episode(env, p, "2D", max_steps=2)["steps"] == 2
+    finally:
+        runner.close()
+
+
+def test_legs_follow_the_start_unless_told(tmp_path):
+    """Default: a search keeps its start's layout (the shipped 3D parameters are per leg, the 2D ones shared)."""
+    assert default_params("3D").shape == (2 * N_PARAMS["3D"],)
+    assert OptimizeConfig(mode="3D").n_params == 2 * N_PARAMS["3D"]
+    assert OptimizeConfig(mode="2D").n_params == N_PARAMS["2D"]
+    assert OptimizeConfig(mode="3D", x0=default_params("3D", initial=True)).n_params == N_PARAMS["3D"]
+    assert OptimizeConfig(mode="2D", symmetric=False).n_params == 2 * N_PARAMS["2D"]
+    with pytest.raises(ValueError, match="per-leg values .* search them per leg"):
+        optimize(OptimizeConfig(mode="3D", out_dir=tmp_path, symmetric=True, max_generations=1), progress=False)
+    script = _script()
+    write_params(tmp_path / "legs.txt", np.tile(default_params("2D"), 2), "2D")
+    assert script.main(["--mode", "2D", "--x0", str(tmp_path / "legs.txt"), "--out", str(tmp_path / "run"),
+                        "--popsize", "2", "--max-steps", "2", "--max-generations", "1", "--no-progress"]) == 0
+    assert "right leg then left leg" in (tmp_path / "run" / "best_params.txt").read_text()
+    assert load_params(tmp_path / "run" / "best_params.txt").shape == (74,)
+    with pytest.raises(SystemExit):  # argparse: not both
+        script.main(["--per-leg", "--shared", "--max-generations", "1"])
+
+
 def test_written_parameters_read_back_exactly(tmp_path):
     p = default_params("3D") + 1e-13
     write_params(tmp_path / "p.txt", p, "3D", header=["a header line"])

@@ -5,8 +5,9 @@ The objective is the challenge's own reward: the return of an episode of
 from the 2019 example's initial pose (:data:`~osim.env.l2m2019.EXAMPLE_INIT_POSE`,
 forward speed 1.7 m/s). CMA-ES (the ``cma`` package: ``pip install
 "osim-rl[optimize]"``) searches the raw parameters ``p`` within their bounds
-(:data:`~osim.control.PARAM_BOUNDS`), one vector for both legs (or one per leg
-with ``symmetric=False``).
+(:data:`~osim.control.PARAM_BOUNDS`), one vector for both legs or one per leg
+(``symmetric=False``; by default as the start is: the shipped 3D parameters are
+per leg).
 
 Episodes of a generation run in parallel, one env per worker process (a
 process pool here, or Ray actors on a cluster), and after every generation the
@@ -53,7 +54,9 @@ class OptimizeConfig:
         (``default_params(mode)``; ``default_params("3D", initial=True)`` is where the shipped 3D search began).
     sigma0: initial CMA-ES step size in raw-parameter units (the bounds span about 3).
     popsize: candidates per generation (default: CMA-ES's 4 + 3 ln(n)).
-    symmetric: one parameter vector for both legs (n values) or right then left (2n).
+    symmetric: one parameter vector for both legs (n values, True) or right then left (2n, False).
+        None (default): as ``x0`` is, per leg if it holds 2n values (the shipped 3D parameters do), else
+        shared. True with a per-leg ``x0`` is an error (averaging the legs would change the gait).
     difficulty: L2M2019Env difficulty of the evaluation episodes (0: constant 1.4 m/s field).
     seeds: env seeds of the episodes each candidate is scored on (mean return).
     init_speeds: (forward, rightward) pelvis speeds in m/s of the initial poses each candidate is scored
@@ -72,7 +75,9 @@ class OptimizeConfig:
         the pelvis heading's magnitude (rad s; ``"yaw_seconds"``). The 3D model has no hip rotation: a
         gait that turns pivots on its feet and falls, and this favours gaits that keep their heading.
         0 (default): the return alone.
-    max_steps: episode length cap (default: the difficulty's time limit, 1000 or 2500).
+    max_steps: episode length (default: the difficulty's time limit, 1000 or 2500). Shorter caps the
+        episodes; longer lifts the env's time limit for them, e.g. 1500 at difficulty 0 favours gaits that
+        outlast the 10 s episode instead of falling just after it.
     env_kwargs: further L2M2019Env constructor keywords (e.g. integrator_accuracy).
     workers: parallel episodes (processes, or Ray actors with backend="ray").
     backend: "process" (local process pool) or "ray" (ray.init(address=ray_address)).
@@ -86,7 +91,7 @@ class OptimizeConfig:
     x0: Any = None
     sigma0: float = 0.1
     popsize: int | None = None
-    symmetric: bool = True
+    symmetric: bool | None = None
     difficulty: int = 0
     seeds: Sequence[int] = (0,)
     init_speeds: Sequence[Sequence[float]] = ()
@@ -132,6 +137,9 @@ class OptimizeConfig:
 
     @property
     def n_params(self) -> int:
+        """Length of the searched vector (the start's, when ``symmetric`` is None)."""
+        if self.symmetric is None:
+            return _as_vector(self.x0, self.mode, None).size
         return N_PARAMS[_check_mode(self.mode)] * (1 if self.symmetric else 2)
 
 
@@ -162,20 +170,28 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
 
     t0 = time.process_time()
     ctrl = ReflexController(mode, params=params, alpha_f=alpha_f)
-    obs = env.reset(seed=seed, init_pose=EXAMPLE_INIT_POSE if init_pose is None else init_pose, obs_as_dict=True)
-    limit = env.time_limit if max_steps is None else min(int(max_steps), env.time_limit)
-    total, yaw, steps, done = 0.0, 0.0, 0, False
-    while steps < limit and not done:
-        obs, reward, done, info = env.step(ctrl.update(obs), obs_as_dict=True)
-        total += float(reward)
-        yaw += abs(env.sim.coordinate_value("pelvis_rotation"))
-        steps += 1
+    episode_limit = env.time_limit
+    limit = episode_limit if max_steps is None else int(max_steps)
+    if limit > episode_limit:  # a longer episode than the difficulty's: lifted for this one (before the
+        env.set_time_limit(limit)  # reset, which draws the target field for the episode's length)
+    try:
+        obs = env.reset(seed=seed, init_pose=EXAMPLE_INIT_POSE if init_pose is None else init_pose,
+                        obs_as_dict=True)
+        total, yaw, steps, done = 0.0, 0.0, 0, False
+        while steps < limit and not done:
+            obs, reward, done, info = env.step(ctrl.update(obs), obs_as_dict=True)
+            total += float(reward)
+            yaw += abs(env.sim.coordinate_value("pelvis_rotation"))
+            steps += 1
+    finally:
+        if limit > episode_limit:
+            env.set_time_limit(episode_limit)
     return {
         "return": total,
         "steps": steps,
         "distance": float(env.sim.body_position("pelvis")[0]),
         "footsteps": int(env.n_footsteps),
-        "fell": bool(done and steps < env.time_limit),
+        "fell": bool(done and steps < limit),
         "yaw_seconds": yaw * env.sim.step_size,
         "failure": info.get("failure") if steps else None,
         "seconds": time.process_time() - t0,
@@ -284,7 +300,11 @@ class _RayPool:
 
 
 # ------------------------------------------------------------------ search
-def _as_vector(x0, mode: str, symmetric: bool) -> np.ndarray:
+def _as_vector(x0, mode: str, symmetric: bool | None) -> np.ndarray:
+    """The start of a search: ``x0`` (None: the shipped parameters) as n shared or 2n per-leg values.
+
+    ``symmetric=None`` keeps ``x0`` as it is (n or 2n values); False doubles an n-value start.
+    """
     n = N_PARAMS[mode]
     if x0 is None:
         x = default_params(mode)
@@ -294,11 +314,15 @@ def _as_vector(x0, mode: str, symmetric: bool) -> np.ndarray:
         x = load_params(x0)
     else:
         x = np.asarray(x0, dtype=np.float64).reshape(-1)
-    if x.size == n and not symmetric:
+    if x.size == n and symmetric is False:
         x = np.concatenate([x, x])
-    if x.size != n * (1 if symmetric else 2):
-        raise ValueError(f"x0 has {x.size} values; {mode} {'symmetric' if symmetric else 'per-leg'} search needs "
-                         f"{n * (1 if symmetric else 2)}")
+    allowed = {None: (n, 2 * n), True: (n,), False: (2 * n,)}[symmetric]
+    if x.size not in allowed:
+        kind = {None: "", True: "shared (both legs) ", False: "per-leg "}[symmetric]
+        hint = (f"; it holds per-leg values (right then left): search them per leg (symmetric=False, --per-leg)"
+                if symmetric and x.size == 2 * n else "")
+        raise ValueError(f"x0 has {x.size} values; a {mode} {kind}search needs "
+                         f"{' or '.join(map(str, allowed))}{hint}")
     return x
 
 
@@ -437,6 +461,7 @@ def optimize(cfg: OptimizeConfig, resume: bool = False, progress: bool = True,
     else:
         cfg.validate()
         x0 = _as_vector(cfg.x0, cfg.mode, cfg.symmetric)
+        cfg.symmetric = x0.size == N_PARAMS[cfg.mode]  # fixed at the start, like alpha_f
         lo, hi = _bounds(cfg.mode, cfg.symmetric)
         # a start outside the bounds widens them to include it: clipping it would change the gait searched
         # around (the planar 2019 parameters lie outside five bounds, and clipped they fall after 2.2 s)

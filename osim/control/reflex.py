@@ -340,7 +340,8 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     """The shipped raw parameters of ``mode`` (a fresh copy).
 
     "2D": the 37 optimised planar parameters of the 2019 example controller
-    (``osim/control/params_2d.txt``). "3D": the 46 parameters found by
+    (``osim/control/params_2d.txt``). "3D": the 92 per-leg parameters (46 for
+    the right leg, then 46 for the left) found by
     ``scripts/optimize_reflex.py`` (``params_3d.txt``; its header says how
     far they walk; tuned for ``alpha_f="abduction_angle"``, which
     :func:`default_options` returns and ``ReflexController("3D")`` uses:
@@ -356,8 +357,9 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     m = _check_mode(mode)
     with resources.as_file(_shipped_file(m, initial, engine)) as path:
         params = load_params(path)
-    if params.size != N_PARAMS[m]:  # pragma: no cover - guards the shipped data
-        raise RuntimeError(f"shipped {m} parameter file has {params.size} values, expected {N_PARAMS[m]}")
+    if params.size not in (N_PARAMS[m], 2 * N_PARAMS[m]):  # pragma: no cover - guards the shipped data
+        raise RuntimeError(f"shipped {m} parameter file has {params.size} values, expected {N_PARAMS[m]} "
+                           f"(both legs) or {2 * N_PARAMS[m]} (per leg)")
     return params
 
 
