@@ -352,7 +352,7 @@ def default_params(mode: str = "2D", initial: bool = False, engine: str = "opens
     ``engine="mujoco"``: the parameters re-optimised on the MuJoCo twin
     where there are some (2D: ``params_2d_mujoco.txt``, which walk the
     twin's 10 s and more; the OpenSim ones fall after 0.91 s there); 3D has
-    none yet and gets the OpenSim ones (they fall after 2.66 s on the twin).
+    none yet and gets the OpenSim ones (they fall after 1.93 s on the twin).
     """
     m = _check_mode(mode)
     with resources.as_file(_shipped_file(m, initial, engine)) as path:
