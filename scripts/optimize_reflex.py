@@ -68,7 +68,8 @@ def main(argv=None) -> int:
     p.add_argument("--yaw-weight", type=float, default=0.0,
                    help="maximise the return minus this times the time integral of |pelvis yaw| (rad s): "
                         "favours gaits that keep their heading (default: 0, the return alone)")
-    p.add_argument("--max-steps", type=int, default=None, help="episode length (default: the env's time limit); more lifts that limit, e.g. 1500 "
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="episode length (default: the env's time limit); more lifts that limit, e.g. 1500 "
                         "favours 3D gaits that outlast the 10 s episode")
     p.add_argument("--env-kwargs", default=None, metavar="JSON", help="further L2M2019Env keywords, a JSON object")
     p.add_argument("--workers", type=int, default=1, help="parallel episodes (default: 1)")

@@ -162,6 +162,9 @@ def run_episode(env, params, mode: str, seed: int | None = None, max_steps: int 
                 init_pose=None, alpha_f: str | None = None) -> dict:
     """One episode of ``env`` (an L2M2019Env of model ``mode``) under the reflex controller.
 
+    ``max_steps`` (default: the env's time limit) caps the episode; more than
+    the env's limit lifts that limit for this episode and restores it after.
+
     Returns ``{"return", "steps", "distance" (pelvis x at the end, m), "footsteps",
     "fell" (ended before the step cap), "yaw_seconds" (the time integral of the pelvis
     heading's magnitude, rad s), "seconds" (CPU time)}``.
