@@ -4,8 +4,8 @@
     pip install "osim-rl[optimize]"
     python scripts/optimize_reflex.py --mode 3D --workers 2 --max-hours 2 --out runs/reflex3d
     python scripts/optimize_reflex.py --out runs/reflex3d --resume --max-hours 4   # continue
-    osim-rl run L2M2019Env --controller reflex --env-kwargs '{"model": "3D"}' \\
-        --reflex-params runs/reflex3d/best_params.txt
+    osim-rl run L2M2019Env --controller reflex:runs/reflex3d/best_params.txt \\
+        --env-kwargs '{"model": "3D"}'
 
 Each candidate is scored by the challenge reward: the return of an episode
 from the 2019 example's initial pose (forward speed 1.7 m/s), mean over
